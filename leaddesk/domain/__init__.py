@@ -1,0 +1,1 @@
+"""Plain types shared by every layer: enums, records, errors. No SQLAlchemy, no Qt."""

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leaddesk.models.base import Base
+
+
+class Lead(Base):
+    """One person (and company) who might buy. One row, one owner at a time.
+
+    The `*_at` stage columns are denormalised copies of `LeadEvent` timestamps, written by the lifecycle
+    service in the same transaction as their event. The `*_due_at` / `*_risk_at` columns are the SLA
+    service's cache of the current clocks, recomputed whenever the policy, the calendar or the history
+    changes.
+    """
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_sales_owner_stage", "sales_owner_id", "stage"),
+        Index("ix_leads_stage_contact_due", "stage", "contact_due_at"),
+        Index("ix_leads_stage_accept_due", "stage", "accept_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Person
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    job_title: Mapped[str | None] = mapped_column(String(150))
+    # Company
+    company: Mapped[str | None] = mapped_column(String(200), index=True)
+    company_size: Mapped[int | None] = mapped_column(Integer)
+    industry: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(60))
+    province: Mapped[str | None] = mapped_column(String(60))
+    city: Mapped[str | None] = mapped_column(String(100), index=True)
+    source: Mapped[str | None] = mapped_column(String(100))
+    #: Normalised "name|company" used to find duplicates when there is no email or phone.
+    name_company_key: Mapped[str | None] = mapped_column(String(300), index=True)
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    # Funnel
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    score: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    stage: Mapped[str] = mapped_column(String(20), default="new")
+    marketing_owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("team_members.id", ondelete="SET NULL"), index=True
+    )
+    sales_owner_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
+    handoff_note: Mapped[str | None] = mapped_column(Text)
+    reject_reason: Mapped[str | None] = mapped_column(String(40))
+    reject_note: Mapped[str | None] = mapped_column(Text)
+    close_reason: Mapped[str | None] = mapped_column(String(200))
+    expected_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    expected_close_on: Mapped[date | None] = mapped_column(Date)
+
+    # Stage timestamps (copies of event times)
+    mql_at: Mapped[datetime | None] = mapped_column(index=True)
+    handed_off_at: Mapped[datetime | None] = mapped_column(index=True)
+    accepted_at: Mapped[datetime | None]
+    rejected_at: Mapped[datetime | None]
+    first_contact_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    # SLA clock cache and follow-up
+    accept_due_at: Mapped[datetime | None]
+    accept_risk_at: Mapped[datetime | None]
+    contact_due_at: Mapped[datetime | None]
+    contact_risk_at: Mapped[datetime | None]
+    paused_until: Mapped[datetime | None]
+    sla_rule: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_activity_at: Mapped[datetime | None]
+    next_step_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+    # Bookkeeping
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
+    deleted_at: Mapped[datetime | None] = mapped_column(index=True)
+    erased_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+# Duplicate detection and search compare emails case-insensitively.
+Index("ix_leads_email_lower", func.lower(Lead.email))

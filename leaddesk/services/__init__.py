@@ -1,0 +1,1 @@
+"""Use cases: one call is one unit of work. Never imports Qt."""

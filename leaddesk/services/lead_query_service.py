@@ -1,0 +1,300 @@
+"""Reading leads for views: filtered, sorted pages, counts and one lead's detail — all in SQL.
+
+Views never load the whole table: they ask for a count and for pages of `LeadRow`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import aliased
+
+from leaddesk.domain.enums import ActivityKind, EventKind, Outcome, Stage
+from leaddesk.domain.errors import NotFoundError
+from leaddesk.domain.fields import PROFILE_FIELD_NAMES
+from leaddesk.domain.lifecycle import STAMPED_COLUMNS
+from leaddesk.domain.queries import LeadFilter, PageRequest, SortKey
+from leaddesk.domain.records import (
+    ActivityRow,
+    EventRow,
+    LeadDetail,
+    LeadDraft,
+    LeadRow,
+    StageCount,
+    TouchRow,
+)
+from leaddesk.models import Activity, Campaign, CampaignTouch, Lead, LeadEvent, TeamMember
+from leaddesk.models.database import Database
+from leaddesk.models.search import text_search_condition
+
+MarketingOwner = aliased(TeamMember, name="marketing_owner")
+SalesOwner = aliased(TeamMember, name="sales_owner")
+
+_SORT_COLUMNS: dict[SortKey, Any] = {
+    SortKey.ID: Lead.id,
+    SortKey.NAME: Lead.last_name,
+    SortKey.EMAIL: func.lower(Lead.email),
+    SortKey.COMPANY: Lead.company,
+    SortKey.SCORE: Lead.score,
+    SortKey.STAGE: Lead.stage,
+    SortKey.CAMPAIGN: Lead.campaign_id,
+    SortKey.CREATED: Lead.created_at,
+    SortKey.UPDATED: Lead.updated_at,
+    SortKey.HANDED_OFF: Lead.handed_off_at,
+    SortKey.ACCEPT_DUE: Lead.accept_due_at,
+    SortKey.CONTACT_DUE: Lead.contact_due_at,
+    SortKey.CITY: Lead.city,
+    SortKey.SALES_OWNER: Lead.sales_owner_id,
+}
+
+_ROW_COLUMNS = (
+    Lead.id,
+    Lead.first_name,
+    Lead.last_name,
+    Lead.email,
+    Lead.phone,
+    Lead.company,
+    Lead.job_title,
+    Lead.city,
+    Lead.country,
+    Lead.campaign_id,
+    Campaign.name.label("campaign_name"),
+    Lead.score,
+    Lead.stage,
+    MarketingOwner.name.label("marketing_owner_name"),
+    Lead.sales_owner_id,
+    SalesOwner.name.label("sales_owner_name"),
+    Lead.created_at,
+    Lead.updated_at,
+    Lead.handed_off_at,
+    Lead.accept_due_at,
+    Lead.contact_due_at,
+    Lead.version,
+)
+
+
+def filter_conditions(dialect: str, flt: LeadFilter) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a lead filter; shared by every service that lists leads."""
+    conds: list[ColumnElement[bool]] = [
+        Lead.deleted_at.is_not(None) if flt.deleted else Lead.deleted_at.is_(None)
+    ]
+    if flt.text.strip():
+        search = text_search_condition(dialect, flt.text)
+        if search is not None:
+            conds.append(search)  # type: ignore[arg-type]
+    if flt.stages:
+        conds.append(Lead.stage.in_(sorted(s.value for s in flt.stages)))
+    if flt.campaign_ids:
+        conds.append(Lead.campaign_id.in_(sorted(flt.campaign_ids)))
+    if flt.sales_owner_ids:
+        conds.append(Lead.sales_owner_id.in_(sorted(flt.sales_owner_ids)))
+    if flt.marketing_owner_ids:
+        conds.append(Lead.marketing_owner_id.in_(sorted(flt.marketing_owner_ids)))
+    if flt.min_score is not None:
+        conds.append(Lead.score >= flt.min_score)
+    if flt.max_score is not None:
+        conds.append(Lead.score <= flt.max_score)
+    if flt.created_from is not None:
+        conds.append(Lead.created_at >= flt.created_from)
+    if flt.created_to is not None:
+        conds.append(Lead.created_at < flt.created_to)
+    if flt.ids:
+        conds.append(Lead.id.in_(sorted(flt.ids)))
+    if flt.import_batch_id is not None:
+        conds.append(Lead.import_batch_id == flt.import_batch_id)
+    return conds
+
+
+def lead_row(row: Any) -> LeadRow:
+    m = row._mapping
+    return LeadRow(
+        id=m["id"],
+        first_name=m["first_name"],
+        last_name=m["last_name"],
+        email=m["email"],
+        phone=m["phone"],
+        company=m["company"],
+        job_title=m["job_title"],
+        city=m["city"],
+        country=m["country"],
+        campaign_id=m["campaign_id"],
+        campaign_name=m["campaign_name"],
+        score=m["score"],
+        stage=Stage(m["stage"]),
+        marketing_owner_name=m["marketing_owner_name"],
+        sales_owner_id=m["sales_owner_id"],
+        sales_owner_name=m["sales_owner_name"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        handed_off_at=m["handed_off_at"],
+        accept_due_at=m["accept_due_at"],
+        contact_due_at=m["contact_due_at"],
+        version=m["version"],
+    )
+
+
+def row_select() -> Select[Any]:
+    """SELECT of the `LeadRow` columns with the campaign and owner names joined in."""
+    return (
+        select(*_ROW_COLUMNS)
+        .outerjoin(Campaign, Campaign.id == Lead.campaign_id)
+        .outerjoin(MarketingOwner, MarketingOwner.id == Lead.marketing_owner_id)
+        .outerjoin(SalesOwner, SalesOwner.id == Lead.sales_owner_id)
+    )
+
+
+class LeadQueryService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def count(self, flt: LeadFilter) -> int:
+        stmt = select(func.count()).select_from(Lead).where(*filter_conditions(self._db.dialect, flt))
+        with self._db.reading() as s:
+            return int(s.scalar(stmt) or 0)
+
+    def page(self, request: PageRequest) -> list[LeadRow]:
+        column = _SORT_COLUMNS[request.sort.key]
+        if request.sort.descending:
+            order = [column.desc().nulls_last(), Lead.id.desc()]
+        else:
+            order = [column.asc().nulls_last(), Lead.id.asc()]
+        if request.sort.key == SortKey.ID:
+            order = order[:1]
+        stmt = (
+            row_select()
+            .where(*filter_conditions(self._db.dialect, request.filter))
+            .order_by(*order)
+            .offset(request.offset)
+            .limit(request.limit)
+        )
+        with self._db.reading() as s:
+            return [lead_row(r) for r in s.execute(stmt)]
+
+    def ids(self, flt: LeadFilter, limit: int = 100_000) -> list[int]:
+        """Ids of the leads matching a filter (for bulk actions on 'all matching')."""
+        stmt = select(Lead.id).where(*filter_conditions(self._db.dialect, flt)).order_by(Lead.id).limit(limit)
+        with self._db.reading() as s:
+            return list(s.scalars(stmt))
+
+    def stage_counts(self, flt: LeadFilter | None = None) -> list[StageCount]:
+        stmt = (
+            select(Lead.stage, func.count())
+            .where(*filter_conditions(self._db.dialect, flt or LeadFilter()))
+            .group_by(Lead.stage)
+        )
+        with self._db.reading() as s:
+            counts = {Stage(stage): n for stage, n in s.execute(stmt)}
+        return [StageCount(stage, counts.get(stage, 0)) for stage in Stage]
+
+    def detail(self, lead_id: int) -> LeadDetail:
+        updater = aliased(TeamMember, name="updater")
+        stmt = (
+            select(Lead, Campaign.name, MarketingOwner.name, SalesOwner.name, updater.name)
+            .outerjoin(Campaign, Campaign.id == Lead.campaign_id)
+            .outerjoin(MarketingOwner, MarketingOwner.id == Lead.marketing_owner_id)
+            .outerjoin(SalesOwner, SalesOwner.id == Lead.sales_owner_id)
+            .outerjoin(updater, updater.id == Lead.updated_by_id)
+            .where(Lead.id == lead_id)
+        )
+        with self._db.reading() as s:
+            found = s.execute(stmt).first()
+            if found is None:
+                raise NotFoundError(f"Lead #{lead_id} does not exist.")
+            lead, campaign_name, marketing_name, sales_name, updater_name = found
+            profile = LeadDraft(
+                **{name: getattr(lead, name) for name in PROFILE_FIELD_NAMES},
+                campaign_id=lead.campaign_id,
+                marketing_owner_id=lead.marketing_owner_id,
+                custom_fields=dict(lead.custom_fields or {}),
+            )
+            return LeadDetail(
+                id=lead.id,
+                stage=Stage(lead.stage),
+                score=lead.score,
+                version=lead.version,
+                profile=profile,
+                campaign_name=campaign_name,
+                marketing_owner_name=marketing_name,
+                sales_owner_id=lead.sales_owner_id,
+                sales_owner_name=sales_name,
+                handoff_note=lead.handoff_note,
+                reject_reason=lead.reject_reason,
+                lost_reason=lead.close_reason,
+                expected_value=lead.expected_value,
+                expected_close_on=lead.expected_close_on,
+                paused_until=lead.paused_until,
+                created_at=lead.created_at,
+                updated_at=lead.updated_at,
+                updated_by_name=updater_name,
+                deleted_at=lead.deleted_at,
+                erased_at=lead.erased_at,
+                stamps={name: getattr(lead, name) for name in STAMPED_COLUMNS},
+            )
+
+    def events(self, lead_id: int) -> list[EventRow]:
+        stmt = (
+            select(LeadEvent, TeamMember.name)
+            .outerjoin(TeamMember, TeamMember.id == LeadEvent.actor_id)
+            .where(LeadEvent.lead_id == lead_id)
+            .order_by(LeadEvent.at, LeadEvent.id)
+        )
+        with self._db.reading() as s:
+            return [
+                EventRow(
+                    id=e.id,
+                    lead_id=e.lead_id,
+                    at=e.at,
+                    actor_name=actor,
+                    kind=EventKind(e.kind),
+                    from_stage=Stage(e.from_stage) if e.from_stage else None,
+                    to_stage=Stage(e.to_stage) if e.to_stage else None,
+                    reason=e.reason,
+                    details=dict(e.details or {}),
+                )
+                for e, actor in s.execute(stmt)
+            ]
+
+    def activities(self, lead_id: int) -> list[ActivityRow]:
+        stmt = (
+            select(Activity, TeamMember.name)
+            .outerjoin(TeamMember, TeamMember.id == Activity.member_id)
+            .where(Activity.lead_id == lead_id)
+            .order_by(Activity.at.desc(), Activity.id.desc())
+        )
+        with self._db.reading() as s:
+            return [
+                ActivityRow(
+                    id=a.id,
+                    lead_id=a.lead_id,
+                    kind=ActivityKind(a.kind),
+                    outcome=Outcome(a.outcome),
+                    at=a.at,
+                    member_name=name,
+                    next_step_on=a.next_step_on,
+                    callback_at=a.callback_at,
+                    note=a.note,
+                )
+                for a, name in s.execute(stmt)
+            ]
+
+    def touches(self, lead_id: int) -> list[TouchRow]:
+        stmt = (
+            select(CampaignTouch, Campaign.name)
+            .outerjoin(Campaign, Campaign.id == CampaignTouch.campaign_id)
+            .where(CampaignTouch.lead_id == lead_id)
+            .order_by(CampaignTouch.touched_at.desc())
+        )
+        with self._db.reading() as s:
+            return [
+                TouchRow(
+                    id=t.id,
+                    lead_id=t.lead_id,
+                    campaign_id=t.campaign_id,
+                    campaign_name=name,
+                    content=t.content,
+                    content_type=t.content_type,
+                    touched_at=t.touched_at,
+                )
+                for t, name in s.execute(stmt)
+            ]
