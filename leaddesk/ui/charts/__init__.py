@@ -1,0 +1,1 @@
+"""charts of the LeadDesk window."""

@@ -1,0 +1,185 @@
+"""The shell: navigation between the areas, menus and the status bar. Each area is its own page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from leaddesk import __version__
+from leaddesk.domain.records import MemberRow
+from leaddesk.ui.context import AppContext
+from leaddesk.ui.formatting import role_label
+from leaddesk.ui.pages.dashboard_page import DashboardPage
+from leaddesk.ui.pages.marketing_page import MarketingPage
+from leaddesk.ui.pages.reports_page import ReportsPage
+from leaddesk.ui.pages.sales_page import SalesPage
+from leaddesk.ui.resources import icon
+
+AREAS = ("marketing", "sales", "dashboard", "reports")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle("LeadDesk")
+        self.setWindowIcon(icon("leaddesk"))
+        self.resize(1280, 800)
+
+        self.pages: dict[str, QWidget] = {
+            "marketing": MarketingPage(ctx, self),
+            "sales": SalesPage(ctx, self),
+            "dashboard": DashboardPage(ctx, self),
+            "reports": ReportsPage(ctx, self),
+        }
+        labels = {
+            "marketing": self.tr("Marketing"),
+            "sales": self.tr("Sales"),
+            "dashboard": self.tr("Dashboard"),
+            "reports": self.tr("Reports"),
+        }
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setFixedWidth(170)
+        self.nav.setSpacing(2)
+        self.stack = QStackedWidget(self)
+        for key in AREAS:
+            item = QListWidgetItem(icon(key), labels[key])
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(150, 40))
+            self.nav.addItem(item)
+            self.stack.addWidget(self.pages[key])
+        self.nav.currentRowChanged.connect(self._switch)
+
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus(labels)
+        self._build_status_bar()
+        self._restore_window()
+        area = self.ctx.pc.text("window/area", "marketing")
+        self.show_area(area if area in AREAS else "marketing")
+
+    # --- navigation ----------------------------------------------------------------------------------
+
+    def show_area(self, key: str) -> None:
+        self.nav.setCurrentRow(AREAS.index(key))
+
+    def current_area(self) -> str:
+        return AREAS[self.stack.currentIndex()]
+
+    def _switch(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        page = self.stack.currentWidget()
+        activate = getattr(page, "activate", None)
+        if activate:
+            activate()
+
+    def _build_menus(self, labels: dict[str, str]) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        self.file_menu = file_menu
+
+        view_menu = bar.addMenu(self.tr("&View"))
+        for i, key in enumerate(AREAS):
+            action = QAction(icon(key), labels[key], self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _checked=False, k=key: self.show_area(k))
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        refresh = QAction(self.tr("&Refresh"), self)
+        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh.triggered.connect(self.ctx.notify_changed)
+        view_menu.addAction(refresh)
+        self.view_menu = view_menu
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        about = QAction(self.tr("&About LeadDesk"), self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.identity = QComboBox(self)
+        self.identity.setObjectName("identity")
+        self.identity.setMinimumWidth(220)
+        self.identity.setToolTip(self.tr("Who is using LeadDesk on this PC"))
+        self._fill_identity()
+        self.identity.currentIndexChanged.connect(self._identity_chosen)
+        self.location = QLabel(self.tr("Database: %1").replace("%1", self.ctx.services.db.location), self)
+        self.location.setObjectName("databaseLocation")
+        self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        status.addWidget(QLabel(self.tr("You:"), self))
+        status.addWidget(self.identity)
+        status.addPermanentWidget(self.location)
+
+    def _fill_identity(self) -> None:
+        self.identity.blockSignals(True)
+        self.identity.clear()
+        self.identity.addItem(self.tr("Choose who you are…"), None)
+        members: list[MemberRow] = self.ctx.services.team.list_members(active_only=True)
+        for m in members:
+            self.identity.addItem(f"{m.name} — {role_label(m.role)}", m.id)
+        current = self.ctx.member_id
+        index = self.identity.findData(current) if current is not None else 0
+        self.identity.setCurrentIndex(max(index, 0))
+        self.identity.blockSignals(False)
+
+    def _identity_chosen(self, index: int) -> None:
+        member_id = self.identity.itemData(index)
+        self.ctx.set_member(self.ctx.services.team.get(member_id) if member_id is not None else None)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("About LeadDesk"),
+            self.tr("LeadDesk %1\nThe lead handoff desk between marketing and sales.").replace(
+                "%1", __version__
+            ),
+        )
+
+    # --- layout memory -------------------------------------------------------------------------------
+
+    def _restore_window(self) -> None:
+        geometry = self.ctx.pc.bytes("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.ctx.pc.bytes("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def save_window(self) -> None:
+        self.ctx.pc.set_bytes("window/geometry", self.saveGeometry())
+        self.ctx.pc.set_bytes("window/state", self.saveState())
+        self.ctx.pc.set_text("window/area", self.current_area())
+        for page in self.pages.values():
+            save = getattr(page, "save_state", None)
+            if save:
+                save()
+        self.ctx.pc.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_window()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""table_models of the LeadDesk window."""
