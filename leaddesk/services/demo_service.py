@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from leaddesk.domain.clock import Clock, FixedClock, system_clock
 from leaddesk.domain.enums import ActivityKind, Channel, LostReason, Outcome, RejectReason, Role
 from leaddesk.domain.errors import UserError, ValidationError
+from leaddesk.domain.identity import fold
 from leaddesk.domain.records import LeadDraft
 from leaddesk.models import Campaign, Lead, TeamMember
 from leaddesk.models.database import Database
@@ -151,10 +152,9 @@ class DemoService:
             city, country = rng.choice(data.CITIES_INTL)
             province = None
             phone = None
-        ascii_last = last.lower().replace(" ", "").replace("'", "")
-        local_part = (
-            f"{first[0].lower()}.{ascii_last}" if rng.random() < 0.5 else f"{first.lower()}.{ascii_last}"
-        )
+        ascii_first = "".join(ch for ch in fold(first) if ch.isalnum())
+        ascii_last = "".join(ch for ch in fold(last) if ch.isalnum())
+        local_part = f"{ascii_first[0]}.{ascii_last}" if rng.random() < 0.5 else f"{ascii_first}.{ascii_last}"
         email = None if rng.random() < 0.05 else f"{local_part}{rng.randint(1, 99)}@{domain}"
         return LeadDraft(
             first_name=first,

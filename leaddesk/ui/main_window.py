@@ -24,9 +24,10 @@ from leaddesk.ui.pages.dashboard_page import DashboardPage
 from leaddesk.ui.pages.marketing_page import MarketingPage
 from leaddesk.ui.pages.reports_page import ReportsPage
 from leaddesk.ui.pages.sales_page import SalesPage
+from leaddesk.ui.pages.settings_page import SettingsPage
 from leaddesk.ui.resources import icon
 
-AREAS = ("marketing", "sales", "dashboard", "reports")
+AREAS = ("marketing", "sales", "dashboard", "reports", "settings")
 
 
 class MainWindow(QMainWindow):
@@ -42,12 +43,14 @@ class MainWindow(QMainWindow):
             "sales": SalesPage(ctx, self),
             "dashboard": DashboardPage(ctx, self),
             "reports": ReportsPage(ctx, self),
+            "settings": SettingsPage(ctx, self),
         }
         labels = {
             "marketing": self.tr("Marketing"),
             "sales": self.tr("Sales"),
             "dashboard": self.tr("Dashboard"),
             "reports": self.tr("Reports"),
+            "settings": self.tr("Settings"),
         }
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
@@ -72,6 +75,11 @@ class MainWindow(QMainWindow):
 
         self._build_menus(labels)
         self._build_status_bar()
+        # Each page may add its menu actions, status bar widgets or settings sections to the shell.
+        for page in self.pages.values():
+            install = getattr(page, "install", None)
+            if install:
+                install(self)
         self._restore_window()
         area = self.ctx.pc.text("window/area", "marketing")
         self.show_area(area if area in AREAS else "marketing")
@@ -108,7 +116,7 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _checked=False, k=key: self.show_area(k))
             view_menu.addAction(action)
-        view_menu.addSeparator()
+        self.view_menu_areas_end = view_menu.addSeparator()
         refresh = QAction(self.tr("&Refresh"), self)
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
         refresh.triggered.connect(self.ctx.notify_changed)
