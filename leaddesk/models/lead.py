@@ -4,10 +4,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, func
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leaddesk.models.base import Base
+
+LIVE = "deleted_at IS NULL"
+
+
+def _live_index(name: str, *columns: str) -> Index:
+    return Index(name, *columns, sqlite_where=text(LIVE), postgresql_where=text(LIVE))
 
 
 class Lead(Base):
@@ -21,25 +27,41 @@ class Lead(Base):
 
     __tablename__ = "leads"
     __table_args__ = (
-        Index("ix_leads_sales_owner_stage", "sales_owner_id", "stage"),
-        Index("ix_leads_stage_contact_due", "stage", "contact_due_at"),
-        Index("ix_leads_stage_accept_due", "stage", "accept_due_at"),
+        # The indexes behind the lists, sorts and filters cover live leads only: every list query says
+        # `deleted_at IS NULL`, so counts and range filters are answered from the index alone.
+        *(
+            _live_index(f"ix_leads_{'_'.join(columns)}", *columns)
+            for columns in (
+                ("last_name",),
+                ("company",),
+                ("city",),
+                ("score",),
+                ("created_at",),
+                ("updated_at",),
+                ("campaign_id",),
+                ("marketing_owner_id",),
+                ("next_step_on",),
+                ("sales_owner_id", "stage"),
+                ("stage", "contact_due_at"),
+                ("stage", "accept_due_at"),
+            )
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Person
     first_name: Mapped[str | None] = mapped_column(String(100))
-    last_name: Mapped[str | None] = mapped_column(String(100), index=True)
+    last_name: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     job_title: Mapped[str | None] = mapped_column(String(150))
     # Company
-    company: Mapped[str | None] = mapped_column(String(200), index=True)
+    company: Mapped[str | None] = mapped_column(String(200))
     company_size: Mapped[int | None] = mapped_column(Integer)
     industry: Mapped[str | None] = mapped_column(String(100))
     country: Mapped[str | None] = mapped_column(String(60))
     province: Mapped[str | None] = mapped_column(String(60))
-    city: Mapped[str | None] = mapped_column(String(100), index=True)
+    city: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str | None] = mapped_column(String(100))
     #: Normalised "name|company" used to find duplicates when there is no email or phone.
     name_company_key: Mapped[str | None] = mapped_column(String(300), index=True)
@@ -48,14 +70,10 @@ class Lead(Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     # Funnel
-    campaign_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
-    )
-    score: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    score: Mapped[int] = mapped_column(Integer, default=0)
     stage: Mapped[str] = mapped_column(String(20), default="new")
-    marketing_owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("team_members.id", ondelete="SET NULL"), index=True
-    )
+    marketing_owner_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     sales_owner_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     handoff_note: Mapped[str | None] = mapped_column(Text)
     reject_reason: Mapped[str | None] = mapped_column(String(40))
@@ -81,14 +99,14 @@ class Lead(Base):
     sla_rule: Mapped[str | None] = mapped_column(String(100))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_activity_at: Mapped[datetime | None]
-    next_step_on: Mapped[date | None] = mapped_column(Date, index=True)
+    next_step_on: Mapped[date | None] = mapped_column(Date)
 
     # Bookkeeping
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(index=True)
-    updated_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     deleted_at: Mapped[datetime | None] = mapped_column(index=True)
     erased_at: Mapped[datetime | None]

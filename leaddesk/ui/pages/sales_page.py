@@ -44,7 +44,7 @@ class SalesPage(QWidget):
         self.browser.set_base_filter(self._filter())
 
     def activate(self) -> None:
-        pass
+        self.browser.activate()
 
     def open_lead(self, row: LeadRow) -> None:
         LeadDetailDialog(self._ctx, row.id, self).open()

@@ -72,8 +72,10 @@ def default_columns() -> list[LeadColumn]:
 
 
 class LeadTableModel(QAbstractTableModel):
-    #: Emitted (on the GUI thread) when a new filter or sort has its first page and total.
+    #: Emitted (on the GUI thread) when a new filter or sort has its first page.
     loaded = Signal()
+    #: Emitted when the total for the current filter is known (it is counted after the first page).
+    counted = Signal()
     #: Emitted when a query failed; the page shows the error.
     failed = Signal(object)
 
@@ -96,6 +98,8 @@ class LeadTableModel(QAbstractTableModel):
         self._sort = LeadSort()
         self._generation = 0
         self._fetching = False
+        self._live = False
+        self._total_known = False
         self._page_size = page_size or self.PAGE_SIZE
         self._bold = QFont()
         self._bold.setBold(True)
@@ -108,7 +112,17 @@ class LeadTableModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
-        return self._total
+        """Rows matching the filter; until counted, the rows fetched so far."""
+        return self._total if self._total_known else len(self._rows)
+
+    @property
+    def total_known(self) -> bool:
+        return self._total_known
+
+    @property
+    def live(self) -> bool:
+        """False until the first `reload()`: a model nobody looks at yet runs no queries."""
+        return self._live
 
     @property
     def current_filter(self) -> LeadFilter:
@@ -120,44 +134,60 @@ class LeadTableModel(QAbstractTableModel):
 
     def set_filter(self, flt: LeadFilter) -> None:
         self._filter = flt
-        self.reload()
+        if self._live:
+            self.reload()
 
     def set_text(self, text: str) -> None:
         self.set_filter(replace(self._filter, text=text))
 
     def set_sort(self, sort: LeadSort) -> None:
         self._sort = sort
-        self.reload()
+        if self._live:
+            self.reload()
 
     def reload(self) -> None:
-        """Ask for the first page and the total of the current filter and sort (off the GUI thread)."""
+        """Ask for the first page of the current filter and sort, then its total (off the GUI thread).
+
+        The page comes first so the table fills as soon as possible; counting can take longer.
+        """
+        self._live = True
         self._generation += 1
         generation = self._generation
         request = PageRequest(self._filter, self._sort, 0, self._page_size)
-        query = self._query
-
-        def work() -> tuple[list[LeadRow], int]:
-            rows = query.page(request)
-            total = len(rows) if len(rows) < request.limit else query.count(request.filter)
-            return rows, total
-
         self._fetching = True
         run_in_background(
-            work,
-            on_done=lambda result: self._first_page(generation, *result),
+            lambda: self._query.page(request),
+            on_done=lambda rows: self._first_page(generation, request, rows),
             on_error=lambda exc: self._failed(generation, exc),
             pool=query_pool(),
         )
 
-    def _first_page(self, generation: int, rows: list[LeadRow], total: int) -> None:
+    def _first_page(self, generation: int, request: PageRequest, rows: list[LeadRow]) -> None:
         if generation != self._generation:
             return
         self.beginResetModel()
         self._rows = rows
-        self._total = total
+        self._total = len(rows)
+        self._total_known = len(rows) < request.limit
         self._fetching = False
         self.endResetModel()
         self.loaded.emit()
+        if self._total_known:
+            self.counted.emit()
+            return
+        run_in_background(
+            lambda: self._query.count(request.filter),
+            on_done=lambda total: self._counted(generation, total),
+            on_error=lambda exc: self._failed(generation, exc),
+            pool=query_pool(),
+        )
+
+    def _counted(self, generation: int, total: int) -> None:
+        if generation != self._generation:
+            return
+        self._total = max(total, len(self._rows))
+        self._total_known = True
+        self.counted.emit()
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:
@@ -165,7 +195,11 @@ class LeadTableModel(QAbstractTableModel):
             self.failed.emit(exc)
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
-        return not parent.isValid() and not self._fetching and len(self._rows) < self._total
+        if parent.isValid() or self._fetching or not self._live:
+            return False
+        if self._total_known:
+            return len(self._rows) < self._total
+        return len(self._rows) > 0 and len(self._rows) % self._page_size == 0
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
         if not self.canFetchMore(parent):
@@ -186,6 +220,8 @@ class LeadTableModel(QAbstractTableModel):
         self._fetching = False
         if not rows:
             self._total = len(self._rows)
+            self._total_known = True
+            self.counted.emit()
             return
         self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(rows) - 1)
         self._rows.extend(rows)

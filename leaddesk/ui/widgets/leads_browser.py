@@ -100,7 +100,7 @@ class LeadsBrowser(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self._apply_search)
         self.model.loaded.connect(self._update_count)
-        self.model.rowsInserted.connect(lambda *_: self._update_count())
+        self.model.counted.connect(self._update_count)
         self.model.failed.connect(lambda exc: show_error(self, exc))
         self.view.doubleClicked.connect(self._activated)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
@@ -113,7 +113,7 @@ class LeadsBrowser(QWidget):
         open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         open_action.triggered.connect(lambda: self._activated(self.view.currentIndex()))
         self.view.addAction(open_action)
-        ctx.data_changed.connect(self.refresh)
+        ctx.data_changed.connect(lambda: self.model.live and self.refresh())
 
     # --- filter --------------------------------------------------------------------------------------
 
@@ -129,8 +129,16 @@ class LeadsBrowser(QWidget):
     def refresh(self) -> None:
         self.model.reload()
 
+    def activate(self) -> None:
+        """Load the list the first time it is shown (models of hidden pages run no queries)."""
+        if not self.model.live:
+            self.model.reload()
+
     def _update_count(self) -> None:
         total = self.model.total
+        if not self.model.total_known:
+            self.count_label.setText(self.tr("counting…"))
+            return
         self.count_label.setText(self.tr("%n lead(s)", None, total).replace(str(total), format_int(total)))
 
     # --- selection -----------------------------------------------------------------------------------

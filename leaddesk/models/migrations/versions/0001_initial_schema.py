@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 07:17:16.184579
+Create Date: 2026-11-28 07:45:57.109737
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from leaddesk.models.search import create_search_index, drop_search_index
 
 # Migrations keep their own copy of column types, so later model changes never rewrite history.
 JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+LIVE = "deleted_at IS NULL"
 
 revision = "0001"
 down_revision = None
@@ -330,25 +331,97 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_leads_campaign_id"), ["campaign_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_city"), ["city"], unique=False)
+        batch_op.create_index(
+            "ix_leads_campaign_id",
+            ["campaign_id"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
+            "ix_leads_city",
+            ["city"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
         batch_op.create_index(batch_op.f("ix_leads_closed_at"), ["closed_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_company"), ["company"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(
+            "ix_leads_company",
+            ["company"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
+            "ix_leads_created_at",
+            ["created_at"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
         batch_op.create_index(batch_op.f("ix_leads_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_leads_handed_off_at"), ["handed_off_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_leads_import_batch_id"), ["import_batch_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_last_name"), ["last_name"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_marketing_owner_id"), ["marketing_owner_id"], unique=False)
+        batch_op.create_index(
+            "ix_leads_last_name",
+            ["last_name"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
+            "ix_leads_marketing_owner_id",
+            ["marketing_owner_id"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
         batch_op.create_index(batch_op.f("ix_leads_mql_at"), ["mql_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_leads_name_company_key"), ["name_company_key"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_next_step_on"), ["next_step_on"], unique=False)
+        batch_op.create_index(
+            "ix_leads_next_step_on",
+            ["next_step_on"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
         batch_op.create_index(batch_op.f("ix_leads_phone"), ["phone"], unique=False)
-        batch_op.create_index("ix_leads_sales_owner_stage", ["sales_owner_id", "stage"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_score"), ["score"], unique=False)
-        batch_op.create_index("ix_leads_stage_accept_due", ["stage", "accept_due_at"], unique=False)
-        batch_op.create_index("ix_leads_stage_contact_due", ["stage", "contact_due_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_updated_at"), ["updated_at"], unique=False)
+        batch_op.create_index(
+            "ix_leads_sales_owner_id_stage",
+            ["sales_owner_id", "stage"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
+            "ix_leads_score",
+            ["score"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
+            "ix_leads_stage_accept_due_at",
+            ["stage", "accept_due_at"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
+            "ix_leads_stage_contact_due_at",
+            ["stage", "contact_due_at"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
+            "ix_leads_updated_at",
+            ["updated_at"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
 
     op.create_table(
         "activities",
@@ -535,25 +608,37 @@ def downgrade() -> None:
 
     op.drop_table("activities")
     with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_leads_updated_at"))
-        batch_op.drop_index("ix_leads_stage_contact_due")
-        batch_op.drop_index("ix_leads_stage_accept_due")
-        batch_op.drop_index(batch_op.f("ix_leads_score"))
-        batch_op.drop_index("ix_leads_sales_owner_stage")
+        batch_op.drop_index("ix_leads_updated_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_index(
+            "ix_leads_stage_contact_due_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
+        )
+        batch_op.drop_index(
+            "ix_leads_stage_accept_due_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
+        )
+        batch_op.drop_index("ix_leads_score", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_index(
+            "ix_leads_sales_owner_id_stage", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
+        )
         batch_op.drop_index(batch_op.f("ix_leads_phone"))
-        batch_op.drop_index(batch_op.f("ix_leads_next_step_on"))
+        batch_op.drop_index(
+            "ix_leads_next_step_on", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
+        )
         batch_op.drop_index(batch_op.f("ix_leads_name_company_key"))
         batch_op.drop_index(batch_op.f("ix_leads_mql_at"))
-        batch_op.drop_index(batch_op.f("ix_leads_marketing_owner_id"))
-        batch_op.drop_index(batch_op.f("ix_leads_last_name"))
+        batch_op.drop_index(
+            "ix_leads_marketing_owner_id", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
+        )
+        batch_op.drop_index("ix_leads_last_name", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(batch_op.f("ix_leads_import_batch_id"))
         batch_op.drop_index(batch_op.f("ix_leads_handed_off_at"))
         batch_op.drop_index(batch_op.f("ix_leads_deleted_at"))
-        batch_op.drop_index(batch_op.f("ix_leads_created_at"))
-        batch_op.drop_index(batch_op.f("ix_leads_company"))
+        batch_op.drop_index("ix_leads_created_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_index("ix_leads_company", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(batch_op.f("ix_leads_closed_at"))
-        batch_op.drop_index(batch_op.f("ix_leads_city"))
-        batch_op.drop_index(batch_op.f("ix_leads_campaign_id"))
+        batch_op.drop_index("ix_leads_city", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_index(
+            "ix_leads_campaign_id", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
+        )
 
     op.drop_table("leads")
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
