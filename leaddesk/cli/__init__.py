@@ -77,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("leaddesk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`leaddesk … | head`): not an error; keep Python quiet at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         where = _log_bug(exc)
         print(f"leaddesk: internal error: {type(exc).__name__}: {exc} (details in {where})", file=sys.stderr)

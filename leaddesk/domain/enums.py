@@ -101,8 +101,12 @@ class Outcome(StrEnum):
 
     @property
     def is_contact(self) -> bool:
-        """True when the outcome means the lead was actually reached (stops the first-contact clock)."""
-        return self in (Outcome.REACHED, Outcome.MEETING_BOOKED, Outcome.NOT_INTERESTED, Outcome.CALL_BACK)
+        """True when the lead was actually reached: that is the first contact, which stops the clock.
+
+        No answer, voicemail and a sent email are attempts (they count toward the policy's minimum);
+        "call back on date" pauses the contact clock until that date instead of stopping it.
+        """
+        return self in (Outcome.REACHED, Outcome.MEETING_BOOKED, Outcome.NOT_INTERESTED)
 
 
 class RejectReason(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,14 +16,17 @@ from leaddesk.domain.enums import ActivityKind, Channel, LostReason, Outcome, Re
 from leaddesk.domain.errors import UserError, ValidationError
 from leaddesk.domain.identity import fold
 from leaddesk.domain.records import LeadDraft
-from leaddesk.models import Campaign, Lead, TeamMember
+from leaddesk.models import Campaign, Lead, SlaPolicyVersion, TeamMember
 from leaddesk.models.database import Database
 from leaddesk.services import demo_data as data
+from leaddesk.services.calendar import BusinessCalendar
 from leaddesk.services.lifecycle_service import LifecycleService
+from leaddesk.services.sla.policy import SlaPolicy
 
 Progress = Callable[[int, int], None]
 ShouldCancel = Callable[[], bool]
 DEMO_ZONE = ZoneInfo("Europe/Rome")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class DemoCancelled(UserError):
@@ -89,6 +92,7 @@ class DemoService:
         with life.batch() as batch:
             session = batch._session
             assert session is not None
+            self._policy(session, start)
             members = self._team(session, start)
             campaigns = self._campaigns(session, start, members, now)
             marketing = [m.id for m in members if m.role == Role.MARKETING.value]
@@ -101,6 +105,14 @@ class DemoService:
                     progress(i + 1, leads)
             step_clock.set(now)
         return DemoSummary(leads=leads, campaigns=len(campaigns), members=len(members))
+
+    @staticmethod
+    def _policy(session, start: datetime) -> None:  # type: ignore[no-untyped-def]
+        """The demo team works in Rome: its SLA runs on Italian office hours and holidays."""
+        if session.scalar(select(func.count()).select_from(SlaPolicyVersion)):
+            return
+        policy = SlaPolicy(calendar=BusinessCalendar.default("Europe/Rome"))
+        session.add(SlaPolicyVersion(effective_from=EPOCH, body=policy.to_dict(), created_at=start))
 
     def _team(self, session, start: datetime) -> list[TeamMember]:  # type: ignore[no-untyped-def]
         members = []
@@ -229,8 +241,8 @@ class DemoService:
         if fresh and rng.random() < 0.7:
             return
         # Sales answers: usually within hours, sometimes days (the SLA breaches the meeting discusses).
-        slow = rng.random() < 0.18
-        t3 = tl.after(t2, 8, 60) if slow else tl.after(t2, 0.1, 5)
+        slow = rng.random() < 0.15
+        t3 = tl.after(t2, 6, 40) if slow else tl.after(t2, 0.05, 1.2)
         if t3 is None:
             return
         if rng.random() < 0.13:
@@ -247,11 +259,19 @@ class DemoService:
         life.accept([lead_id], actor_id=owner, at=at(t3))
         if fresh and rng.random() < 0.5:
             return
-        t4 = tl.after(t3, 0.2, 40 if slow else 10)
+        t4 = tl.after(t3, 0.05, 30 if slow else 1.5)
         if t4 is None:
             return
         outcome = rng.choice((Outcome.REACHED, Outcome.REACHED, Outcome.NO_ANSWER, Outcome.VOICEMAIL))
         life.log_activity(lead_id, kind=ActivityKind.CALL, outcome=outcome, actor_id=owner, at=at(t4))
+        if not outcome.is_contact:
+            # Not reached at the first try: another attempt later (or the lead is still being chased).
+            t4 = tl.after(t4, 0.5, 6)  # type: ignore[assignment]
+            if t4 is None or (fresh and rng.random() < 0.5):
+                return
+            life.log_activity(
+                lead_id, kind=ActivityKind.CALL, outcome=Outcome.REACHED, actor_id=owner, at=at(t4)
+            )
         for _ in range(rng.randint(0, 2)):
             t5 = tl.after(t4, 4, 60)
             if t5 is None:

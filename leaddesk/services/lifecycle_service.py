@@ -51,15 +51,19 @@ class LifecycleService:
         self._db = db
         self._clock = clock
         self._hooks: list[LeadChangeHook] = list(hooks)
+        #: Hooks that only derive data from the history (idempotent): in a batch they run once, at the end.
+        self._deferrable: list[LeadChangeHook] = []
         self._session: Session | None = None
+        self._pending: set[int] | None = None
 
-    def add_hook(self, hook: LeadChangeHook) -> None:
-        self._hooks.append(hook)
+    def add_hook(self, hook: LeadChangeHook, *, deferrable: bool = False) -> None:
+        (self._deferrable if deferrable else self._hooks).append(hook)
 
     def with_clock(self, clock: Clock) -> LifecycleService:
         """The same service (same hooks, also those added later) reading another clock."""
         twin = LifecycleService(self._db, clock)
         twin._hooks = self._hooks
+        twin._deferrable = self._deferrable
         return twin
 
     @contextmanager
@@ -71,7 +75,13 @@ class LifecycleService:
         with self._writing() as session:
             bound = self.with_clock(self._clock)
             bound._session = session
+            bound._pending = set()
             yield bound
+            pending = sorted(bound._pending)
+            session.flush()
+            for start in range(0, len(pending), 900):
+                for hook in self._deferrable:
+                    hook(session, pending[start : start + 900])
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
@@ -90,6 +100,11 @@ class LifecycleService:
         session.flush()
         for hook in self._hooks:
             hook(session, lead_ids)
+        if self._pending is not None:
+            self._pending.update(lead_ids)
+        else:
+            for hook in self._deferrable:
+                hook(session, lead_ids)
 
     @staticmethod
     def _load(session: Session, lead_id: int, *, allow_deleted: bool = False) -> Lead:
@@ -381,7 +396,13 @@ class LifecycleService:
                     "handoff",
                     when,
                     actor_id,
-                    details={"sales_owner_id": target, "sales_owner": owner_name, "note": note or None},
+                    # The score at handoff picks the SLA priority rule, whatever re-scoring does later.
+                    details={
+                        "sales_owner_id": target,
+                        "sales_owner": owner_name,
+                        "note": note or None,
+                        "score": lead.score,
+                    },
                 )
                 lead.sales_owner_id = target
                 lead.handoff_note = note or None
@@ -499,6 +520,41 @@ class LifecycleService:
 
         self._apply_each([lead_id], step, None)
 
+    def reassign_for_sla(self, lead_id: int, owner_id: int, *, actor_id: int | None = None) -> None:
+        """Hand a lead nobody accepted in time to another rep: a new handoff, so a fresh accept clock.
+
+        The breach stays in the history (the first handoff event and its time).
+        """
+
+        def step(s: Session, lead: Lead, when: datetime) -> None:
+            if lead.stage != Stage.HANDED_OFF.value:
+                raise TransitionError("Only leads waiting to be accepted go back to the pool.")
+            owner = s.get(TeamMember, owner_id)
+            if owner is None or not owner.active:
+                raise ValidationError("Choose an active team member.")
+            before = lead.sales_owner_id
+            lead.sales_owner_id = owner_id
+            lead.handed_off_at = when
+            self._touch(lead, actor_id)
+            self._event(
+                s,
+                lead,
+                EventKind.HANDED_OFF,
+                when,
+                actor_id,
+                from_stage=lead.stage,
+                to_stage=lead.stage,
+                reason="not accepted in time",
+                details={
+                    "reassigned_from": before,
+                    "sales_owner_id": owner_id,
+                    "sales_owner": owner.name,
+                    "score": lead.score,
+                },
+            )
+
+        self._apply_each([lead_id], step, None)
+
     def log_activity(
         self,
         lead_id: int,
@@ -513,8 +569,9 @@ class LifecycleService:
     ) -> int:
         """Log a call, email or meeting. Returns the activity id.
 
-        The first logged contact after handoff is the first contact (stage `contacted`); a lead still
-        waiting to be accepted is accepted first. "Call back on date" pauses the contact clock until then.
+        A lead still waiting to be accepted is accepted first (the rep is working it). The first activity
+        that reached the lead is the first contact (stage `contacted`, the contact clock stops); other
+        outcomes are attempts. "Call back on date" pauses the contact clock until that date.
         """
         if outcome == Outcome.CALL_BACK and callback_at is None:
             raise ValidationError("Give the date and time the lead asked to be called back.")
@@ -538,7 +595,7 @@ class LifecycleService:
             s.flush()
             if stage == Stage.HANDED_OFF:
                 self._move(s, lead, "accept", when, actor_id, details={"implicit": True})
-            if Stage(lead.stage) == Stage.ACCEPTED:
+            if Stage(lead.stage) == Stage.ACCEPTED and outcome.is_contact:
                 self._move(
                     s, lead, "contact", when, actor_id, details={"activity_id": activity.id, "kind": kind}
                 )
@@ -554,7 +611,9 @@ class LifecycleService:
                 lead.attempts += 1
             lead.last_activity_at = when
             lead.next_step_on = next_step_on
-            if outcome == Outcome.CALL_BACK and callback_at is not None:
+            if outcome.is_contact:
+                lead.paused_until = None
+            elif outcome == Outcome.CALL_BACK and callback_at is not None:
                 lead.paused_until = ensure_utc(callback_at)
                 self._event(
                     s, lead, EventKind.PAUSED, when, actor_id, details={"until": ensure_utc(callback_at)}

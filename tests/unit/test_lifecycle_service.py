@@ -182,7 +182,7 @@ def test_round_robin_with_nobody_present_is_a_clear_error(db: Database, life: Li
     assert LeadQueryService(db).detail(lead_id).stage == Stage.NEW
 
 
-def test_logging_a_call_on_a_handed_off_lead_accepts_and_contacts(
+def test_a_call_back_request_accepts_and_pauses_without_contacting(
     db: Database, life: LifecycleService, clock: FixedClock, team: dict[str, int]
 ) -> None:
     lead_id = _new_lead(life)
@@ -199,12 +199,25 @@ def test_logging_a_call_on_a_handed_off_lead_accepts_and_contacts(
     )
     q = LeadQueryService(db)
     detail = q.detail(lead_id)
-    assert detail.stage == Stage.CONTACTED
-    assert detail.stamps["accepted_at"] == detail.stamps["first_contact_at"] == clock.now
+    assert detail.stage == Stage.ACCEPTED
+    assert detail.stamps["accepted_at"] == clock.now
+    assert detail.stamps["first_contact_at"] is None
     assert detail.paused_until == callback
     assert [a.outcome for a in q.activities(lead_id)] == [Outcome.CALL_BACK]
     kinds = [e.kind for e in q.events(lead_id)]
-    assert kinds[-4:] == [EventKind.ACCEPTED, EventKind.CONTACTED, EventKind.ACTIVITY, EventKind.PAUSED]
+    assert kinds[-3:] == [EventKind.ACCEPTED, EventKind.ACTIVITY, EventKind.PAUSED]
+    _stamps_match_events(db, lead_id)
+
+    # Attempts do not stop the clock; reaching the lead does, and ends the pause.
+    clock.advance(days=2, minutes=5)
+    life.log_activity(lead_id, kind=ActivityKind.CALL, outcome=Outcome.NO_ANSWER, actor_id=team["marco"])
+    assert q.detail(lead_id).stage == Stage.ACCEPTED
+    clock.advance(hours=1)
+    life.log_activity(lead_id, kind=ActivityKind.CALL, outcome=Outcome.REACHED, actor_id=team["marco"])
+    detail = q.detail(lead_id)
+    assert detail.stage == Stage.CONTACTED
+    assert detail.stamps["first_contact_at"] == clock.now
+    assert detail.paused_until is None
     _stamps_match_events(db, lead_id)
 
 

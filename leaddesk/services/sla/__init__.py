@@ -1,0 +1,1 @@
+"""The Service Level Agreement between marketing and sales: policies, clocks and period figures."""

@@ -1,0 +1,719 @@
+"""The SLA service: policy versions, the clock cache on leads, the sales queue, alerts and figures.
+
+Clock states are derived from timestamps at the moment they are shown. The due and at-risk instants are
+cached on the lead (`accept_due_at`, `contact_due_at` …) and recomputed in the same transaction whenever
+a lead's history changes (a lifecycle hook), whenever a policy version is added (every lead it governs),
+and after history imports — so the cache never disagrees with the events and the policy.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar as stdlib_calendar
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from leaddesk.domain.clock import Clock as NowClock
+from leaddesk.domain.clock import system_clock
+from leaddesk.domain.enums import EventKind, Role, Stage
+from leaddesk.domain.errors import ValidationError
+from leaddesk.domain.records import LeadRow
+from leaddesk.models import (
+    Campaign,
+    Lead,
+    LeadEvent,
+    MemberAbsence,
+    SlaNotification,
+    SlaPolicyVersion,
+    TeamMember,
+)
+from leaddesk.models.database import Database
+from leaddesk.services.lead_query_service import lead_row, row_select
+from leaddesk.services.sla.clock import (
+    Clock,
+    ClockKind,
+    ClockState,
+    DueTimes,
+    Pause,
+    clock_at,
+    due_times,
+    elapsed_seconds,
+)
+from leaddesk.services.sla.figures import CampaignMqlFigures, HandoffFacts, SlaFigures, SlaGroupFigures
+from leaddesk.services.sla.policy import SlaPolicy
+
+#: Stages whose SLA clock is still running: waiting to be accepted, or accepted and not yet reached.
+QUEUE_STAGES = (Stage.HANDED_OFF.value, Stage.ACCEPTED.value)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    id: int | None
+    effective_from: datetime
+    policy: SlaPolicy
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """A lead in the sales queue with what the countdown needs."""
+
+    lead: LeadRow
+    accept_risk_at: datetime | None
+    contact_risk_at: datetime | None
+    paused_until: datetime | None
+    handoff_note: str | None
+    attempts: int
+    sla_rule: str | None
+
+    @property
+    def due(self) -> datetime | None:
+        return self.lead.accept_due_at if self.lead.stage == Stage.HANDED_OFF else self.lead.contact_due_at
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCounts:
+    at_risk: int
+    breached: int
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    lead_id: int
+    lead_name: str
+    owner_name: str | None
+    clock: ClockKind
+    state: ClockState
+    due: datetime
+
+
+class _Versions:
+    """Policy versions in force order, answering 'which policy governed this instant?'."""
+
+    def __init__(self, versions: list[PolicyVersion]) -> None:
+        self.versions = versions or [PolicyVersion(None, EPOCH, SlaPolicy(), None)]
+        self._starts = [v.effective_from for v in self.versions]
+
+    def at(self, instant: datetime) -> SlaPolicy:
+        i = bisect.bisect_right(self._starts, instant) - 1
+        return self.versions[max(i, 0)].policy
+
+    @property
+    def current(self) -> SlaPolicy:
+        return self.versions[-1].policy
+
+
+class SlaService:
+    def __init__(self, db: Database, clock: NowClock = system_clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._cached: tuple[tuple[Any, ...], _Versions] | None = None
+
+    # --- policy ---------------------------------------------------------------------------------------
+
+    def _versions(self, session: Session) -> _Versions:
+        rows = session.scalars(
+            select(SlaPolicyVersion).order_by(SlaPolicyVersion.effective_from, SlaPolicyVersion.id)
+        )
+        return _Versions(
+            [PolicyVersion(r.id, r.effective_from, SlaPolicy.from_dict(r.body), r.created_at) for r in rows]
+        )
+
+    def policy_versions(self) -> list[PolicyVersion]:
+        with self._db.reading() as s:
+            return list(self._versions(s).versions)
+
+    def current_policy(self) -> SlaPolicy:
+        with self._db.reading() as s:
+            return self._versions(s).current
+
+    def policy_at(self, instant: datetime) -> SlaPolicy:
+        with self._db.reading() as s:
+            return self._versions(s).at(instant)
+
+    def ensure_policy(self) -> None:
+        """Store the default policy as the first version, so every PC of the team judges by the same one
+        (the default calendar takes this computer's time zone)."""
+        with self._db.writing() as s:
+            if s.scalar(select(func.count()).select_from(SlaPolicyVersion)) == 0:
+                s.add(
+                    SlaPolicyVersion(
+                        effective_from=EPOCH, body=SlaPolicy().to_dict(), created_at=self._clock()
+                    )
+                )
+
+    def set_policy(
+        self,
+        policy: SlaPolicy,
+        *,
+        effective_from: datetime | None = None,
+        actor_id: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> PolicyVersion:
+        """Add a policy version in force from `effective_from` (default: now) and recompute the clocks of
+        every lead it governs — in one transaction."""
+        when = effective_from or self._clock()
+        with self._db.writing() as s:
+            if s.scalar(select(func.count()).select_from(SlaPolicyVersion)) == 0 and when > EPOCH:
+                # Whatever was in force before the first saved version was the default.
+                s.add(
+                    SlaPolicyVersion(
+                        effective_from=EPOCH, body=SlaPolicy().to_dict(), created_at=self._clock()
+                    )
+                )
+            row = SlaPolicyVersion(
+                effective_from=when, body=policy.to_dict(), created_at=self._clock(), created_by_id=actor_id
+            )
+            s.add(row)
+            s.flush()
+            ids = list(s.scalars(select(Lead.id).where(Lead.handed_off_at >= when).order_by(Lead.id)))
+            self._refresh_in_chunks(s, ids, progress)
+            return PolicyVersion(row.id, when, policy, row.created_at)
+
+    # --- the clock cache ------------------------------------------------------------------------------
+
+    def refresh_clocks(self, session: Session, lead_ids: Sequence[int]) -> None:
+        """Recompute the cached due times of these leads (the lifecycle hook; runs in its transaction)."""
+        self._refresh(session, list(lead_ids), None)
+
+    def recompute_all(self, *, progress: Callable[[int, int], None] | None = None) -> int:
+        """Recompute every handed-off lead's clocks (after a history import or a repair)."""
+        with self._db.writing() as s:
+            ids = list(s.scalars(select(Lead.id).where(Lead.handed_off_at.is_not(None)).order_by(Lead.id)))
+            self._refresh_in_chunks(s, ids, progress)
+            return len(ids)
+
+    def _refresh_in_chunks(
+        self, session: Session, ids: list[int], progress: Callable[[int, int], None] | None
+    ) -> None:
+        versions = self._versions(session)
+        for start in range(0, len(ids), CHUNK):
+            self._refresh(session, ids[start : start + CHUNK], versions)
+            if progress:
+                progress(min(start + CHUNK, len(ids)), len(ids))
+
+    def _refresh(self, session: Session, ids: list[int], versions: _Versions | None) -> None:
+        if not ids:
+            return
+        session.flush()
+        leads = session.execute(
+            select(Lead.id, Lead.handed_off_at, Lead.score, Lead.campaign_id, Lead.accept_due_at).where(
+                Lead.id.in_(ids)
+            )
+        ).all()
+        # Leads that never reached sales (most changes: new leads, touches, edits) have nothing to compute.
+        leads = [row for row in leads if row.handed_off_at is not None or row.accept_due_at is not None]
+        if not leads:
+            return
+        versions = versions or self._versions(session)
+        handoff_score, pauses = self._history(session, [row.id for row in leads if row.handed_off_at])
+        updates: list[dict[str, Any]] = []
+        for row in leads:
+            values: dict[str, Any] = {"b_id": row.id}
+            if row.handed_off_at is None:
+                values.update(
+                    accept_due_at=None,
+                    accept_risk_at=None,
+                    contact_due_at=None,
+                    contact_risk_at=None,
+                    sla_rule=None,
+                )
+            else:
+                policy = versions.at(row.handed_off_at)
+                targets = policy.targets_for(handoff_score.get(row.id, row.score), row.campaign_id)
+                accept = due_times(
+                    policy.calendar, row.handed_off_at, targets.accept_seconds, policy.at_risk_share
+                )
+                lead_pauses = [p for p in pauses.get(row.id, ()) if p.start >= row.handed_off_at]
+                contact = due_times(
+                    policy.calendar,
+                    row.handed_off_at,
+                    targets.contact_seconds,
+                    policy.at_risk_share,
+                    lead_pauses,
+                )
+                values.update(
+                    accept_due_at=accept.due,
+                    accept_risk_at=accept.at_risk,
+                    contact_due_at=contact.due,
+                    contact_risk_at=contact.at_risk,
+                    sla_rule=targets.rule,
+                )
+            updates.append(values)
+        table = Lead.__table__
+        from sqlalchemy import bindparam
+
+        # A Core update: the cache is not an edit, so it must not bump the lead's version.
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                accept_due_at=bindparam("accept_due_at"),
+                accept_risk_at=bindparam("accept_risk_at"),
+                contact_due_at=bindparam("contact_due_at"),
+                contact_risk_at=bindparam("contact_risk_at"),
+                sla_rule=bindparam("sla_rule"),
+            ),
+            updates,
+            execution_options={"synchronize_session": False},
+        )
+
+    @staticmethod
+    def _history(session: Session, ids: list[int]) -> tuple[dict[int, int], dict[int, list[Pause]]]:
+        """Score at the latest handoff, and the pauses, of each lead."""
+        scores: dict[int, int] = {}
+        pauses: dict[int, list[Pause]] = defaultdict(list)
+        if not ids:
+            return scores, pauses
+        events = session.execute(
+            select(LeadEvent.lead_id, LeadEvent.kind, LeadEvent.at, LeadEvent.details)
+            .where(
+                LeadEvent.lead_id.in_(ids),
+                LeadEvent.kind.in_((EventKind.HANDED_OFF.value, EventKind.PAUSED.value)),
+            )
+            .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id)
+        )
+        for lead_id, kind, at, details in events:
+            if kind == EventKind.HANDED_OFF.value:
+                if details and "score" in details:
+                    scores[lead_id] = int(details["score"])
+            elif details and details.get("until"):
+                until = datetime.fromisoformat(details["until"])
+                pauses[lead_id].append(Pause(at, until if until.tzinfo else until.replace(tzinfo=UTC)))
+        return scores, pauses
+
+    # --- clocks for display ---------------------------------------------------------------------------
+
+    def clocks(
+        self, rows: Iterable[QueueRow], now: datetime | None = None, policy: SlaPolicy | None = None
+    ) -> dict[int, Clock]:
+        """The running clock of each queue row at `now` (pure computation; for the live countdown)."""
+        now = now or self._clock()
+        policy = policy or self.current_policy()
+        calendar = policy.calendar
+        result: dict[int, Clock] = {}
+        for row in rows:
+            lead = row.lead
+            if lead.stage == Stage.HANDED_OFF and lead.accept_due_at and row.accept_risk_at:
+                due = DueTimes(lead.accept_due_at, row.accept_risk_at)
+                kind, paused = ClockKind.ACCEPT, None
+            elif lead.stage == Stage.ACCEPTED and lead.contact_due_at and row.contact_risk_at:
+                due = DueTimes(lead.contact_due_at, row.contact_risk_at)
+                kind, paused = ClockKind.CONTACT, row.paused_until
+            else:
+                continue
+            result[lead.id] = clock_at(calendar, kind, due, 0.0, None, now, paused)
+        return result
+
+    def lead_clocks(self, lead_id: int, now: datetime | None = None) -> list[Clock]:
+        """Both clocks of one lead (met, late, running…), for the lead detail."""
+        now = now or self._clock()
+        with self._db.reading() as s:
+            lead = s.execute(
+                select(
+                    Lead.handed_off_at,
+                    Lead.accepted_at,
+                    Lead.rejected_at,
+                    Lead.first_contact_at,
+                    Lead.accept_due_at,
+                    Lead.accept_risk_at,
+                    Lead.contact_due_at,
+                    Lead.contact_risk_at,
+                    Lead.paused_until,
+                ).where(Lead.id == lead_id)
+            ).first()
+            if lead is None or lead.handed_off_at is None or lead.accept_due_at is None:
+                return []
+            versions = self._versions(s)
+            _scores, pauses = self._history(s, [lead_id])
+        cal = versions.at(lead.handed_off_at).calendar
+        result = [
+            clock_at(
+                cal,
+                ClockKind.ACCEPT,
+                DueTimes(lead.accept_due_at, lead.accept_risk_at or lead.accept_due_at),
+                cal.business_seconds_between(lead.handed_off_at, lead.accept_due_at),
+                lead.accepted_at or lead.rejected_at,
+                now,
+            )
+        ]
+        if lead.rejected_at is None and lead.contact_due_at is not None:
+            lead_pauses = [p for p in pauses.get(lead_id, ()) if p.start >= lead.handed_off_at]
+            result.append(
+                clock_at(
+                    cal,
+                    ClockKind.CONTACT,
+                    DueTimes(lead.contact_due_at, lead.contact_risk_at or lead.contact_due_at),
+                    elapsed_seconds(cal, lead.handed_off_at, lead.contact_due_at, lead_pauses),
+                    lead.first_contact_at,
+                    now,
+                    lead.paused_until,
+                )
+            )
+        return result
+
+    # --- the queue and alerts -------------------------------------------------------------------------
+
+    @staticmethod
+    def _due_expr() -> Any:
+        return case((Lead.stage == Stage.HANDED_OFF.value, Lead.accept_due_at), else_=Lead.contact_due_at)
+
+    def queue(
+        self, owner_id: int | None, *, offset: int = 0, limit: int = 200, text: str = ""
+    ) -> list[QueueRow]:
+        """Open SLA clocks of `owner_id` (everyone's when None), soonest due first."""
+        from leaddesk.domain.queries import LeadFilter
+        from leaddesk.services.lead_query_service import filter_conditions
+
+        flt = LeadFilter(
+            text=text,
+            stages=frozenset(Stage(s) for s in QUEUE_STAGES),
+            sales_owner_ids=frozenset({owner_id}) if owner_id is not None else frozenset(),
+        )
+        stmt = (
+            row_select()
+            .add_columns(
+                Lead.accept_risk_at,
+                Lead.contact_risk_at,
+                Lead.paused_until,
+                Lead.handoff_note,
+                Lead.attempts,
+                Lead.sla_rule,
+            )
+            .where(*filter_conditions(self._db.dialect, flt))
+            .order_by(self._due_expr().asc().nulls_last(), Lead.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        with self._db.reading() as s:
+            return [
+                QueueRow(
+                    lead=lead_row(r),
+                    accept_risk_at=r.accept_risk_at,
+                    contact_risk_at=r.contact_risk_at,
+                    paused_until=r.paused_until,
+                    handoff_note=r.handoff_note,
+                    attempts=r.attempts,
+                    sla_rule=r.sla_rule,
+                )
+                for r in s.execute(stmt)
+            ]
+
+    def queue_count(self, owner_id: int | None) -> int:
+        conds = [Lead.deleted_at.is_(None), Lead.stage.in_(QUEUE_STAGES)]
+        if owner_id is not None:
+            conds.append(Lead.sales_owner_id == owner_id)
+        with self._db.reading() as s:
+            return int(s.scalar(select(func.count()).select_from(Lead).where(*conds)) or 0)
+
+    def _alert_conditions(self, now: datetime) -> tuple[Any, Any]:
+        waiting = Lead.stage == Stage.HANDED_OFF.value
+        contacting = and_(
+            Lead.stage == Stage.ACCEPTED.value,
+            or_(Lead.paused_until.is_(None), Lead.paused_until <= now),
+        )
+        breached = or_(and_(waiting, Lead.accept_due_at <= now), and_(contacting, Lead.contact_due_at <= now))
+        at_risk = or_(
+            and_(waiting, Lead.accept_risk_at <= now, Lead.accept_due_at > now),
+            and_(contacting, Lead.contact_risk_at <= now, Lead.contact_due_at > now),
+        )
+        return at_risk, breached
+
+    def alert_counts(self, owner_id: int | None, now: datetime | None = None) -> AlertCounts:
+        """How many open clocks of `owner_id` (everyone's when None) are at risk and breached, now."""
+        now = now or self._clock()
+        at_risk, breached = self._alert_conditions(now)
+        conds = [Lead.deleted_at.is_(None), Lead.stage.in_(QUEUE_STAGES)]
+        if owner_id is not None:
+            conds.append(Lead.sales_owner_id == owner_id)
+        stmt = (
+            select(func.count().filter(at_risk), func.count().filter(breached))
+            .select_from(Lead)
+            .where(*conds)
+        )
+        with self._db.reading() as s:
+            risk_n, breach_n = s.execute(stmt).one()
+        return AlertCounts(int(risk_n or 0), int(breach_n or 0))
+
+    def new_alerts(self, member_id: int, now: datetime | None = None) -> list[Alert]:
+        """Clocks that became at risk or breached and were not yet notified to this member: their own
+        leads, and every breach for a manager. Each lead and state notifies once (recorded here)."""
+        now = now or self._clock()
+        at_risk, breached = self._alert_conditions(now)
+        with self._db.writing() as s:
+            member = s.get(TeamMember, member_id)
+            if member is None:
+                return []
+            owner = TeamMember.__table__.alias("owner")
+            conds = [Lead.deleted_at.is_(None), Lead.stage.in_(QUEUE_STAGES), or_(at_risk, breached)]
+            if member.role == Role.MANAGER.value:
+                conds.append(or_(Lead.sales_owner_id == member_id, breached))
+            else:
+                conds.append(Lead.sales_owner_id == member_id)
+            rows = s.execute(
+                select(
+                    Lead.id,
+                    Lead.first_name,
+                    Lead.last_name,
+                    Lead.company,
+                    Lead.stage,
+                    Lead.accept_due_at,
+                    Lead.contact_due_at,
+                    owner.c.name,
+                )
+                .outerjoin(owner, owner.c.id == Lead.sales_owner_id)
+                .where(*conds)
+                .limit(500)
+            ).all()
+            if not rows:
+                return []
+            seen = {
+                (n.lead_id, n.clock, n.state)
+                for n in s.scalars(
+                    select(SlaNotification).where(
+                        SlaNotification.member_id == member_id,
+                        SlaNotification.lead_id.in_([r.id for r in rows]),
+                    )
+                )
+            }
+            alerts = []
+            for r in rows:
+                kind = ClockKind.ACCEPT if r.stage == Stage.HANDED_OFF.value else ClockKind.CONTACT
+                due = r.accept_due_at if kind == ClockKind.ACCEPT else r.contact_due_at
+                state = ClockState.BREACHED if due <= now else ClockState.AT_RISK
+                if (r.id, kind.value, state.value) in seen:
+                    continue
+                s.add(
+                    SlaNotification(
+                        lead_id=r.id,
+                        clock=kind.value,
+                        state=state.value,
+                        member_id=member_id,
+                        notified_at=now,
+                    )
+                )
+                name = " ".join(p for p in (r.first_name, r.last_name) if p) or r.company or f"#{r.id}"
+                alerts.append(Alert(r.id, name, r.name, kind, state, due))
+            return alerts
+
+    def reassign_overdue(self, now: datetime | None = None, *, actor_id: int | None = None) -> dict[int, int]:
+        """With the policy's option on, leads not accepted in time go back to the pool and are reassigned
+        round-robin among present sales members (never to the same rep). Returns lead → new owner."""
+        now = now or self._clock()
+        policy = self.current_policy()
+        if not policy.reassign_unaccepted:
+            return {}
+        from leaddesk.services.lifecycle_service import LifecycleService
+
+        life = LifecycleService(self._db, lambda: now, hooks=[self.refresh_clocks])
+        with self._db.reading() as s:
+            overdue = list(
+                s.execute(
+                    select(Lead.id, Lead.sales_owner_id).where(
+                        Lead.deleted_at.is_(None),
+                        Lead.stage == Stage.HANDED_OFF.value,
+                        Lead.accept_due_at <= now,
+                    )
+                )
+            )
+            day = now.date()
+            absent = select(MemberAbsence.member_id).where(
+                MemberAbsence.start_on <= day, MemberAbsence.end_on >= day
+            )
+            reps = list(
+                s.scalars(
+                    select(TeamMember.id)
+                    .where(
+                        TeamMember.role == Role.SALES.value,
+                        TeamMember.active.is_(True),
+                        TeamMember.id.not_in(absent),
+                    )
+                    .order_by(TeamMember.id)
+                )
+            )
+        moved: dict[int, int] = {}
+        for i, (lead_id, owner) in enumerate(overdue):
+            others = [r for r in reps if r != owner]
+            if not others:
+                break
+            target = others[i % len(others)]
+            life.reassign_for_sla(lead_id, target, actor_id=actor_id)
+            moved[lead_id] = target
+        return moved
+
+    # --- figures --------------------------------------------------------------------------------------
+
+    def period_bounds(self, start: date, end: date) -> tuple[datetime, datetime]:
+        """The UTC instants of [start 00:00, end+1 00:00) in the current calendar's zone."""
+        zone = self.current_policy().calendar.zone
+        lo = datetime.combine(start, time(0), zone).astimezone(UTC)
+        hi = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
+        return lo, hi
+
+    def figures(
+        self,
+        start: date,
+        end: date,
+        *,
+        campaign_id: int | None = None,
+        owner_id: int | None = None,
+        now: datetime | None = None,
+    ) -> SlaFigures:
+        """The SLA both ways for handoffs whose handoff falls in [start, end] (inclusive, calendar zone)."""
+        if end < start:
+            raise ValidationError("The period ends before it starts.")
+        now = now or self._clock()
+        lo, hi = self.period_bounds(start, end)
+        owner = TeamMember.__table__.alias("owner")
+        conds = [Lead.deleted_at.is_(None), Lead.handed_off_at >= lo, Lead.handed_off_at < hi]
+        mql_conds = [Lead.deleted_at.is_(None), Lead.mql_at >= lo, Lead.mql_at < hi]
+        if campaign_id is not None:
+            conds.append(Lead.campaign_id == campaign_id)
+            mql_conds.append(Lead.campaign_id == campaign_id)
+        if owner_id is not None:
+            conds.append(Lead.sales_owner_id == owner_id)
+        with self._db.reading() as s:
+            versions = self._versions(s)
+            rows = s.execute(
+                select(
+                    Lead.id,
+                    Lead.campaign_id,
+                    Campaign.name.label("campaign_name"),
+                    Lead.sales_owner_id,
+                    owner.c.name.label("owner_name"),
+                    Lead.handed_off_at,
+                    Lead.accepted_at,
+                    Lead.rejected_at,
+                    Lead.reject_reason,
+                    Lead.first_contact_at,
+                    Lead.accept_due_at,
+                    Lead.contact_due_at,
+                    Lead.paused_until,
+                )
+                .outerjoin(Campaign, Campaign.id == Lead.campaign_id)
+                .outerjoin(owner, owner.c.id == Lead.sales_owner_id)
+                .where(*conds)
+            ).all()
+            paused_ids = [r.id for r in rows if r.first_contact_at is not None and r.paused_until is None]
+            _scores, pauses = self._history(s, paused_ids) if paused_ids else ({}, {})
+            mql_rows = s.execute(
+                select(Lead.campaign_id, Campaign.name, Campaign.monthly_mql_target, func.count())
+                .outerjoin(Campaign, Campaign.id == Lead.campaign_id)
+                .where(*mql_conds)
+                .group_by(Lead.campaign_id, Campaign.name, Campaign.monthly_mql_target)
+            ).all()
+            targets = s.execute(
+                select(Campaign.id, Campaign.name, Campaign.monthly_mql_target).where(
+                    Campaign.archived.is_(False)
+                )
+            ).all()
+        facts = [
+            self._facts(r, versions, pauses.get(r.id, ()), now) for r in rows if r.accept_due_at is not None
+        ]
+        overall = SlaGroupFigures.of(facts, now)
+        by_campaign: dict[str, list[HandoffFacts]] = defaultdict(list)
+        by_owner: dict[str, list[HandoffFacts]] = defaultdict(list)
+        for f in facts:
+            by_campaign[f.campaign_name or "(no campaign)"].append(f)
+            by_owner[f.owner_name or "(nobody)"].append(f)
+        months = _months_in(start, end)
+        policy = versions.at(hi - timedelta(seconds=1))
+        mql_per_campaign = self._mql_per_campaign(mql_rows, targets, months, facts, campaign_id)
+        not_in_target = sum(1 for f in facts if f.rejected and f.reject_reason == "not_in_target")
+        mql_target = (
+            sum(c.target for c in mql_per_campaign)
+            if campaign_id is not None
+            else policy.monthly_mql_target * months
+        )
+        return SlaFigures(
+            period_start=start,
+            period_end=end,
+            overall=overall,
+            mql_total=sum(c.mqls for c in mql_per_campaign),
+            mql_target=mql_target,
+            not_in_target_pct=round(100.0 * not_in_target / len(facts), 1) if facts else None,
+            max_not_in_target_pct=policy.max_not_in_target_pct,
+            min_acceptance_rate_pct=policy.min_acceptance_rate_pct,
+            per_campaign={k: SlaGroupFigures.of(v, now) for k, v in sorted(by_campaign.items())},
+            per_owner={k: SlaGroupFigures.of(v, now) for k, v in sorted(by_owner.items())},
+            mql_per_campaign=mql_per_campaign,
+        )
+
+    @staticmethod
+    def _mql_per_campaign(
+        mql_rows: Sequence[Any],
+        targets: Sequence[Any],
+        months: float,
+        facts: list[HandoffFacts],
+        only: int | None,
+    ) -> list[CampaignMqlFigures]:
+        counts = {r[0]: (r[1], r[2], r[3]) for r in mql_rows}
+        handoffs: dict[int | None, int] = defaultdict(int)
+        not_in_target: dict[int | None, int] = defaultdict(int)
+        for f in facts:
+            handoffs[f.campaign_id] += 1
+            if f.rejected and f.reject_reason == "not_in_target":
+                not_in_target[f.campaign_id] += 1
+        result = []
+        ids = {t.id for t in targets} | set(counts)
+        names = {t.id: (t.name, t.monthly_mql_target) for t in targets}
+        for cid in sorted(ids, key=lambda c: (c is None, c or 0)):
+            if only is not None and cid != only:
+                continue
+            name, target, n = counts.get(cid, (*names.get(cid, ("(no campaign)", 0)), 0))  # type: ignore[arg-type]
+            name = name or "(no campaign)"
+            result.append(
+                CampaignMqlFigures(
+                    cid, name, int(n), float(target or 0) * months, handoffs[cid], not_in_target[cid]
+                )
+            )
+        return result
+
+    @staticmethod
+    def _facts(r: Any, versions: _Versions, pauses: Iterable[Pause], now: datetime) -> HandoffFacts:
+        cal = versions.at(r.handed_off_at).calendar
+        replied = r.accepted_at or r.rejected_at
+        lead_pauses = [p for p in pauses if p.start >= r.handed_off_at]
+        open_contact = r.rejected_at is None and r.first_contact_at is None
+        return HandoffFacts(
+            lead_id=r.id,
+            campaign_id=r.campaign_id,
+            campaign_name=r.campaign_name,
+            owner_id=r.sales_owner_id,
+            owner_name=r.owner_name,
+            handed_off_at=r.handed_off_at,
+            replied_at=replied,
+            rejected=r.rejected_at is not None,
+            reject_reason=r.reject_reason,
+            accept_due=r.accept_due_at,
+            first_contact_at=r.first_contact_at,
+            contact_due=r.contact_due_at,
+            hours_to_reply=cal.business_seconds_between(r.handed_off_at, replied) / 3600 if replied else None,
+            hours_to_contact=(
+                elapsed_seconds(cal, r.handed_off_at, r.first_contact_at, lead_pauses) / 3600
+                if r.first_contact_at
+                else None
+            ),
+            open_breach=(replied is None and now >= r.accept_due_at)
+            or (open_contact and now >= r.contact_due_at and not (r.paused_until and r.paused_until > now)),
+        )
+
+
+def _months_in(start: date, end: date) -> float:
+    """The period's length in months, counting partial months by their days (for monthly targets)."""
+    months = 0.0
+    day = start
+    while day <= end:
+        days_in_month = stdlib_calendar.monthrange(day.year, day.month)[1]
+        last = min(end, date(day.year, day.month, days_in_month))
+        months += ((last - day).days + 1) / days_in_month
+        day = last + timedelta(days=1)
+    return months
