@@ -31,7 +31,7 @@ from leaddesk.services import demo_data as data  # noqa: E402
 #: "Now" for the benchmark data; benchmarks inject it as their clock.
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 CACHE_DIR = Path(os.environ.get("LEADDESK_BENCH_DIR", Path(tempfile.gettempdir()) / "leaddesk-bench"))
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 SALES_REPS = 12
 CAMPAIGNS = 40
 
@@ -56,17 +56,42 @@ def path_for(leads: int) -> Path:
 
 def ensure_big_db(leads: int = 1_000_000, *, force: bool = False) -> Path:
     """The cached database with `leads` leads, built if missing."""
+    import fcntl
+
     path = path_for(leads)
     if path.exists() and not force:
         return path
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".building")
-    for p in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        p.unlink(missing_ok=True)
-    open_database("sqlite:///" + str(partial)).dispose()
-    build(partial, leads)
-    os.replace(partial, path)
+    # Several benchmarks may ask at once: one builds, the others wait for it.
+    with (CACHE_DIR / f"build-{leads}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists() and not force:
+            return path
+        partial = path.with_suffix(".building")
+        for p in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            p.unlink(missing_ok=True)
+        open_database("sqlite:///" + str(partial)).dispose()
+        build(partial, leads)
+        fill_sla_clocks(partial)
+        os.replace(partial, path)
     return path
+
+
+def fill_sla_clocks(path: Path) -> float:
+    """Give the team a Rome SLA policy; the real SLA service computes every lead's due times."""
+    from leaddesk.domain.clock import FixedClock
+    from leaddesk.services.calendar import BusinessCalendar
+    from leaddesk.services.sla.policy import SlaPolicy
+    from leaddesk.services.sla.sla_service import EPOCH, SlaService
+
+    started = time.perf_counter()
+    db = open_database("sqlite:///" + str(path))
+    try:
+        policy = SlaPolicy(calendar=BusinessCalendar.default("Europe/Rome"))
+        SlaService(db, FixedClock(NOW)).set_policy(policy, effective_from=EPOCH)
+    finally:
+        db.dispose()
+    return time.perf_counter() - started
 
 
 def _stage_case() -> str:
@@ -80,14 +105,18 @@ def _stage_case() -> str:
 
 def _ts(expr: str) -> str:
     """A julianday expression as our stored UTC text (whole seconds, six decimals like SQLAlchemy)."""
-    return f"(CASE WHEN ({expr}) IS NULL THEN NULL ELSE strftime('%Y-%m-%d %H:%M:%S', {expr}) || '.000000' END)"
+    return (
+        f"(CASE WHEN ({expr}) IS NULL THEN NULL ELSE strftime('%Y-%m-%d %H:%M:%S', {expr}) || '.000000' END)"
+    )
 
 
 def build(path: Path, leads: int) -> None:
     started = time.perf_counter()
     conn = sqlite3.connect(path, isolation_level=None)
     if os.environ.get("LEADDESK_BENCH_TRACE"):
-        conn.set_trace_callback(lambda sql: print(f"{time.perf_counter() - started:7.1f}s {' '.join(sql.split())[:80]}"))
+        conn.set_trace_callback(
+            lambda sql: print(f"{time.perf_counter() - started:7.1f}s {' '.join(sql.split())[:80]}")
+        )
     for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -1000000", "temp_store = MEMORY"):
         conn.execute(f"PRAGMA {pragma}")
     # Load without the secondary indexes and the search triggers; rebuild them once at the end (sorting
@@ -104,7 +133,9 @@ def build(path: Path, leads: int) -> None:
     now_jd = conn.execute("SELECT julianday(?)", (NOW.strftime("%Y-%m-%d %H:%M:%S"),)).fetchone()[0]
     created = NOW.strftime("%Y-%m-%d %H:%M:%S") + ".000000"
 
-    team = [(name, role) for name, role in data.TEAM] + [(f"Venditore {k + 1}", "sales") for k in range(SALES_REPS - 3)]
+    team = [(name, role) for name, role in data.TEAM] + [
+        (f"Venditore {k + 1}", "sales") for k in range(SALES_REPS - 3)
+    ]
     conn.executemany(
         "INSERT INTO team_members (id, name, email, role, active, created_at) VALUES (?, ?, NULL, ?, 1, ?)",
         [(i + 1, n, r, created) for i, (n, r) in enumerate(team)],
@@ -114,8 +145,14 @@ def build(path: Path, leads: int) -> None:
         "INSERT INTO campaigns (id, name, channel, owner_id, monthly_mql_target, archived, created_at) "
         "VALUES (?, ?, ?, ?, ?, 0, ?)",
         [
-            (k + 1, f"{data.CAMPAIGNS[k % 6][0]} #{k + 1}", data.CAMPAIGNS[k % 6][1], 1 + k % 2,
-             data.CAMPAIGNS[k % 6][2] * 10, created)
+            (
+                k + 1,
+                f"{data.CAMPAIGNS[k % 6][0]} #{k + 1}",
+                data.CAMPAIGNS[k % 6][1],
+                1 + k % 2,
+                data.CAMPAIGNS[k % 6][2] * 10,
+                created,
+            )
             for k in range(CAMPAIGNS)
         ],
     )
@@ -228,21 +265,22 @@ def build(path: Path, leads: int) -> None:
                     WHEN f.stage = 'disqualified' THEN 'Fuori target' END,
                CASE WHEN f.opportunity IS NOT NULL THEN (2500, 4800, 7500, 12000)
                     IS NULL END,
-               {_ts('f.mql')}, {_ts('f.handed')}, {_ts('f.accepted')}, {_ts('f.rejected')},
-               {_ts('f.contacted')}, {_ts('f.closed')}, 0, {_ts('f.created')},
-               {_ts('max(f.created, coalesce(f.closed, f.opportunity, f.contacted, f.accepted, f.rejected, f.handed, f.mql, f.created))')},
+               {_ts("f.mql")}, {_ts("f.handed")}, {_ts("f.accepted")}, {_ts("f.rejected")},
+               {_ts("f.contacted")}, {_ts("f.closed")}, 0, {_ts("f.created")},
+               {_ts("max(f.created, coalesce(f.closed, f.opportunity, f.contacted, f.accepted, f.rejected, f.handed, f.mql, f.created))")},
                1, '{{}}'
         FROM f
         JOIN first_names fn ON fn.i = f.r1 % {n_first}
         JOIN last_names ln ON ln.i = f.r2 % {n_last}
-        JOIN stems st ON st.i = f.r3 % {len(lookups['stems'])}
-        JOIN places pl ON pl.i = f.r4 % {len(lookups['places'])}
-        JOIN titles ti ON ti.i = f.r1 % {len(lookups['titles'])}
-        JOIN cities ci ON ci.i = f.r2 % {len(lookups['cities'])}
-        JOIN industries ind ON ind.i = f.r3 % {len(lookups['industries'])}
+        JOIN stems st ON st.i = f.r3 % {len(lookups["stems"])}
+        JOIN places pl ON pl.i = f.r4 % {len(lookups["places"])}
+        JOIN titles ti ON ti.i = f.r1 % {len(lookups["titles"])}
+        JOIN cities ci ON ci.i = f.r2 % {len(lookups["cities"])}
+        JOIN industries ind ON ind.i = f.r3 % {len(lookups["industries"])}
         JOIN sales_ids si ON si.i = f.r4 % {len(sales_ids)}
-        """.replace("(5, 12, 30, 60, 150, 400, 1200) IS NULL", "(5 + (f.r1 % 7) * (f.r2 % 200))")
-        .replace("(2500, 4800, 7500, 12000)\n                    IS NULL", "2500 + (f.r3 % 16) * 2500")
+        """.replace("(5, 12, 30, 60, 150, 400, 1200) IS NULL", "(5 + (f.r1 % 7) * (f.r2 % 200))").replace(
+            "(2500, 4800, 7500, 12000)\n                    IS NULL", "2500 + (f.r3 % 16) * 2500"
+        )
     )
     # 2. One event per move, at the stamp's time: the history agrees with the stamps by construction.
     moves = (
@@ -254,10 +292,22 @@ def build(path: Path, leads: int) -> None:
         ("contacted", "'accepted'", "'contacted'", "contacted", "NULL", "contacted IS NOT NULL"),
         ("opportunity", "'contacted'", "'opportunity'", "opportunity", "NULL", "opportunity IS NOT NULL"),
         ("won", "'opportunity'", "'won'", "closed", "NULL", "stage = 'won'"),
-        ("lost", "CASE WHEN opportunity IS NULL THEN 'contacted' ELSE 'opportunity' END", "'lost'", "closed",
-         "NULL", "stage = 'lost'"),
-        ("disqualified", "CASE WHEN mql IS NULL THEN 'new' ELSE 'mql' END", "'disqualified'", "closed",
-         "1 + n % 2", "stage = 'disqualified'"),
+        (
+            "lost",
+            "CASE WHEN opportunity IS NULL THEN 'contacted' ELSE 'opportunity' END",
+            "'lost'",
+            "closed",
+            "NULL",
+            "stage = 'lost'",
+        ),
+        (
+            "disqualified",
+            "CASE WHEN mql IS NULL THEN 'new' ELSE 'mql' END",
+            "'disqualified'",
+            "closed",
+            "1 + n % 2",
+            "stage = 'disqualified'",
+        ),
     )
     for kind, frm, to, column, actor, where in moves:
         conn.execute(
@@ -299,12 +349,17 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     path = ensure_big_db(args.leads, force=args.force)
-    print(f"{path}: {args.leads:,} leads ready in {time.perf_counter() - started:.1f} s "
-          f"({path.stat().st_size / 1e6:.0f} MB)")
+    print(
+        f"{path}: {args.leads:,} leads ready in {time.perf_counter() - started:.1f} s "
+        f"({path.stat().st_size / 1e6:.0f} MB)"
+    )
     conn = sqlite3.connect(path)
     for table in ("leads", "lead_events", "campaign_touches", "activities"):
         print(f"  {table}: {conn.execute(f'SELECT count(*) FROM {table}').fetchone()[0]:,}")
-    print("  stages:", json.dumps(dict(conn.execute("SELECT stage, count(*) FROM leads GROUP BY stage").fetchall())))
+    print(
+        "  stages:",
+        json.dumps(dict(conn.execute("SELECT stage, count(*) FROM leads GROUP BY stage").fetchall())),
+    )
     conn.close()
 
 

@@ -46,6 +46,23 @@ class Lead(Base):
                 ("stage", "accept_due_at"),
             )
         ),
+        # Period figures read every handoff of a month from these two indexes alone (no table reads;
+        # `deleted_at` is listed so SQLite sees the index as covering).
+        _live_index(
+            "ix_leads_sla_period",
+            "handed_off_at",
+            "accept_due_at",
+            "accepted_at",
+            "rejected_at",
+            "reject_reason",
+            "first_contact_at",
+            "contact_due_at",
+            "paused_until",
+            "campaign_id",
+            "sales_owner_id",
+            "deleted_at",
+        ),
+        _live_index("ix_leads_mql_period", "mql_at", "campaign_id", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,8 +100,8 @@ class Lead(Base):
     expected_close_on: Mapped[date | None] = mapped_column(Date)
 
     # Stage timestamps (copies of event times)
-    mql_at: Mapped[datetime | None] = mapped_column(index=True)
-    handed_off_at: Mapped[datetime | None] = mapped_column(index=True)
+    mql_at: Mapped[datetime | None]
+    handed_off_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
     rejected_at: Mapped[datetime | None]
     first_contact_at: Mapped[datetime | None]

@@ -479,6 +479,10 @@ class BusinessCalendar:
         """Open seconds in [start, end); 0.0 when ``end <= start`` (never negative)."""
         s = start.timestamp() if start.tzinfo is not None else _timestamp(start)
         e = end.timestamp() if end.tzinfo is not None else _timestamp(end)
+        return self.business_seconds_between_epoch(s, e)
+
+    def business_seconds_between_epoch(self, s: float, e: float) -> float:
+        """`business_seconds_between` for instants given as epoch seconds (bulk figures read them so)."""
         if e <= s:
             return 0.0
         engine = self._engine

@@ -10,26 +10,29 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
 class HandoffFacts:
-    """What the figures need about one handoff (one lead's pass through sales)."""
+    """What the figures need about one handoff (one lead's pass through sales).
+
+    Instants are epoch seconds: tens of thousands of handoffs are judged per call.
+    """
 
     lead_id: int
     campaign_id: int | None
     campaign_name: str | None
     owner_id: int | None
     owner_name: str | None
-    handed_off_at: datetime
-    replied_at: datetime | None  # accepted or rejected
+    handed_off_at: float
+    replied_at: float | None  # accepted or rejected
     rejected: bool
     reject_reason: str | None
-    accept_due: datetime
-    first_contact_at: datetime | None
-    contact_due: datetime
+    accept_due: float
+    first_contact_at: float | None
+    contact_due: float
     hours_to_reply: float | None
     hours_to_contact: float | None
     open_breach: bool
@@ -74,7 +77,8 @@ class SlaGroupFigures:
     acceptance_rate_pct: float | None
 
     @classmethod
-    def of(cls, facts: Iterable[HandoffFacts], now: datetime) -> SlaGroupFigures:
+    def of(cls, facts: Iterable[HandoffFacts], now: float) -> SlaGroupFigures:
+        """The figures of these handoffs at `now` (epoch seconds)."""
         items = list(facts)
         replied_in_time = sum(1 for f in items if f.replied_at is not None and f.replied_at <= f.accept_due)
         rejected = [f for f in items if f.rejected]

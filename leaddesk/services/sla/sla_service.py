@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from leaddesk.domain.clock import Clock as NowClock
@@ -34,6 +34,7 @@ from leaddesk.models import (
     TeamMember,
 )
 from leaddesk.models.database import Database
+from leaddesk.models.sql_functions import epoch_seconds
 from leaddesk.services.lead_query_service import lead_row, row_select
 from leaddesk.services.sla.clock import (
     Clock,
@@ -101,9 +102,16 @@ class _Versions:
     def __init__(self, versions: list[PolicyVersion]) -> None:
         self.versions = versions or [PolicyVersion(None, EPOCH, SlaPolicy(), None)]
         self._starts = [v.effective_from for v in self.versions]
+        self._epochs = [v.effective_from.timestamp() for v in self.versions]
 
     def at(self, instant: datetime) -> SlaPolicy:
         i = bisect.bisect_right(self._starts, instant) - 1
+        return self.versions[max(i, 0)].policy
+
+    def at_epoch(self, seconds: float) -> SlaPolicy:
+        if len(self.versions) == 1:
+            return self.versions[0].policy
+        i = bisect.bisect_right(self._epochs, seconds) - 1
         return self.versions[max(i, 0)].policy
 
     @property
@@ -375,24 +383,35 @@ class SlaService:
 
         flt = LeadFilter(
             text=text,
-            stages=frozenset(Stage(s) for s in QUEUE_STAGES),
             sales_owner_ids=frozenset({owner_id}) if owner_id is not None else frozenset(),
         )
-        stmt = (
-            row_select()
-            .add_columns(
-                Lead.accept_risk_at,
-                Lead.contact_risk_at,
-                Lead.paused_until,
-                Lead.handoff_note,
-                Lead.attempts,
-                Lead.sla_rule,
-            )
-            .where(*filter_conditions(self._db.dialect, flt))
-            .order_by(self._due_expr().asc().nulls_last(), Lead.id)
-            .offset(offset)
-            .limit(limit)
+        conds = filter_conditions(self._db.dialect, flt)
+        columns = (
+            Lead.accept_risk_at,
+            Lead.contact_risk_at,
+            Lead.paused_until,
+            Lead.handoff_note,
+            Lead.attempts,
+            Lead.sla_rule,
         )
+        if text.strip():
+            # A search leaves few leads: sorting them directly is quickest.
+            stmt = (
+                row_select()
+                .add_columns(*columns)
+                .where(*conds, Lead.stage.in_(QUEUE_STAGES))
+                .order_by(self._due_expr().asc().nulls_last(), Lead.id)
+                .offset(offset)
+                .limit(limit)
+            )
+        else:
+            page = self._queue_page(conds, offset, limit)
+            stmt = (
+                row_select()
+                .add_columns(*columns)
+                .join(page, page.c.qid == Lead.id)
+                .order_by(page.c.due.asc().nulls_last(), page.c.qid)
+            )
         with self._db.reading() as s:
             return [
                 QueueRow(
@@ -406,6 +425,33 @@ class SlaService:
                 )
                 for r in s.execute(stmt)
             ]
+
+    @staticmethod
+    def _queue_page(conds: list[Any], offset: int, limit: int) -> Any:
+        """The ids and due times of a page of the queue, as ORDER BY due NULLS LAST, id would give them.
+
+        Each stage's running clock is read in due order from its (stage, due) index and the two merged, so
+        the first page costs the same with fifty open leads or fifty thousand; leads whose clock is not
+        cached yet come last.
+        """
+        window = offset + limit
+        arms = []
+        for stage, due in ((Stage.HANDED_OFF, Lead.accept_due_at), (Stage.ACCEPTED, Lead.contact_due_at)):
+            for cached in (True, False):
+                arm = select(Lead.id.label("qid"), due.label("due")).where(
+                    *conds, Lead.stage == stage.value, due.is_not(None) if cached else due.is_(None)
+                )
+                arm = arm.order_by(due, Lead.id) if cached else arm.order_by(Lead.id)
+                arms.append(arm.limit(window).subquery().select())
+        merged = union_all(*arms).subquery("queue_arms")
+        page = (
+            select(merged.c.qid, merged.c.due)
+            .order_by(merged.c.due.asc().nulls_last(), merged.c.qid)
+            .offset(offset)
+            .limit(limit)
+            .subquery("queue_page")
+        )
+        return page
 
     def queue_count(self, owner_id: int | None) -> int:
         conds = [Lead.deleted_at.is_(None), Lead.stage.in_(QUEUE_STAGES)]
@@ -428,20 +474,32 @@ class SlaService:
         return at_risk, breached
 
     def alert_counts(self, owner_id: int | None, now: datetime | None = None) -> AlertCounts:
-        """How many open clocks of `owner_id` (everyone's when None) are at risk and breached, now."""
+        """How many open clocks of `owner_id` (everyone's when None) are at risk and breached, now.
+
+        Four range counts on the (stage, due) indexes: a breached clock is simply one whose due time has
+        passed (a pause always ends before the due time it moved), so only the few clocks not yet due
+        need their at-risk instant and pause read.
+        """
         now = now or self._clock()
-        at_risk, breached = self._alert_conditions(now)
-        conds = [Lead.deleted_at.is_(None), Lead.stage.in_(QUEUE_STAGES)]
+        base = [Lead.deleted_at.is_(None)]
         if owner_id is not None:
-            conds.append(Lead.sales_owner_id == owner_id)
-        stmt = (
-            select(func.count().filter(at_risk), func.count().filter(breached))
-            .select_from(Lead)
-            .where(*conds)
+            base.append(Lead.sales_owner_id == owner_id)
+        waiting = Lead.stage == Stage.HANDED_OFF.value
+        accepted = Lead.stage == Stage.ACCEPTED.value
+        not_paused = or_(Lead.paused_until.is_(None), Lead.paused_until <= now)
+
+        def count(*conds: Any) -> Any:
+            return select(func.count()).select_from(Lead).where(*base, *conds).scalar_subquery()
+
+        stmt = select(
+            count(waiting, Lead.accept_due_at <= now),
+            count(accepted, Lead.contact_due_at <= now),
+            count(waiting, Lead.accept_due_at > now, Lead.accept_risk_at <= now),
+            count(accepted, Lead.contact_due_at > now, Lead.contact_risk_at <= now, not_paused),
         )
         with self._db.reading() as s:
-            risk_n, breach_n = s.execute(stmt).one()
-        return AlertCounts(int(risk_n or 0), int(breach_n or 0))
+            breached_a, breached_c, risk_a, risk_c = s.execute(stmt).one()
+        return AlertCounts(int(risk_a) + int(risk_c), int(breached_a) + int(breached_c))
 
     def new_alerts(self, member_id: int, now: datetime | None = None) -> list[Alert]:
         """Clocks that became at risk or breached and were not yet notified to this member: their own
@@ -570,7 +628,7 @@ class SlaService:
         """The SLA both ways for handoffs whose handoff falls in [start, end] (inclusive, calendar zone)."""
         if end < start:
             raise ValidationError("The period ends before it starts.")
-        now = now or self._clock()
+        now_ts = (now or self._clock()).timestamp()
         lo, hi = self.period_bounds(start, end)
         owner = TeamMember.__table__.alias("owner")
         conds = [Lead.deleted_at.is_(None), Lead.handed_off_at >= lo, Lead.handed_off_at < hi]
@@ -580,30 +638,37 @@ class SlaService:
             mql_conds.append(Lead.campaign_id == campaign_id)
         if owner_id is not None:
             conds.append(Lead.sales_owner_id == owner_id)
+        ep = epoch_seconds
         with self._db.reading() as s:
             versions = self._versions(s)
+            # Instants come back as epoch seconds: no datetime per value for tens of thousands of rows.
             rows = s.execute(
                 select(
                     Lead.id,
                     Lead.campaign_id,
-                    Campaign.name.label("campaign_name"),
+                    Campaign.name,
                     Lead.sales_owner_id,
-                    owner.c.name.label("owner_name"),
-                    Lead.handed_off_at,
-                    Lead.accepted_at,
-                    Lead.rejected_at,
+                    owner.c.name,
+                    ep(Lead.handed_off_at),
+                    ep(Lead.accepted_at),
+                    ep(Lead.rejected_at),
                     Lead.reject_reason,
-                    Lead.first_contact_at,
-                    Lead.accept_due_at,
-                    Lead.contact_due_at,
-                    Lead.paused_until,
+                    ep(Lead.first_contact_at),
+                    ep(Lead.accept_due_at),
+                    ep(Lead.contact_due_at),
+                    ep(Lead.paused_until),
                 )
                 .outerjoin(Campaign, Campaign.id == Lead.campaign_id)
                 .outerjoin(owner, owner.c.id == Lead.sales_owner_id)
-                .where(*conds)
+                .where(*conds, Lead.accept_due_at.is_not(None))
             ).all()
-            paused_ids = [r.id for r in rows if r.first_contact_at is not None and r.paused_until is None]
-            _scores, pauses = self._history(s, paused_ids) if paused_ids else ({}, {})
+            # Only leads that asked to be called back have pauses to take out of their contact time; a pause
+            # comes after its handoff, so the paused events since `lo` (few; index on kind, at) cover them.
+            pause_rows = s.execute(
+                select(LeadEvent.lead_id, ep(LeadEvent.at), LeadEvent.details).where(
+                    LeadEvent.kind == EventKind.PAUSED.value, LeadEvent.at >= lo
+                )
+            ).all()
             mql_rows = s.execute(
                 select(Lead.campaign_id, Campaign.name, Campaign.monthly_mql_target, func.count())
                 .outerjoin(Campaign, Campaign.id == Lead.campaign_id)
@@ -615,10 +680,16 @@ class SlaService:
                     Campaign.archived.is_(False)
                 )
             ).all()
-        facts = [
-            self._facts(r, versions, pauses.get(r.id, ()), now) for r in rows if r.accept_due_at is not None
-        ]
-        overall = SlaGroupFigures.of(facts, now)
+        pauses: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        in_period = {row[0] for row in rows} if pause_rows else set()
+        for lead_id, at, details in pause_rows:
+            if lead_id in in_period and details and details.get("until"):
+                until = datetime.fromisoformat(details["until"])
+                pauses[lead_id].append(
+                    (at, (until if until.tzinfo else until.replace(tzinfo=UTC)).timestamp())
+                )
+        facts = self._facts(rows, versions, pauses, now_ts)
+        overall = SlaGroupFigures.of(facts, now_ts)
         by_campaign: dict[str, list[HandoffFacts]] = defaultdict(list)
         by_owner: dict[str, list[HandoffFacts]] = defaultdict(list)
         for f in facts:
@@ -642,8 +713,8 @@ class SlaService:
             not_in_target_pct=round(100.0 * not_in_target / len(facts), 1) if facts else None,
             max_not_in_target_pct=policy.max_not_in_target_pct,
             min_acceptance_rate_pct=policy.min_acceptance_rate_pct,
-            per_campaign={k: SlaGroupFigures.of(v, now) for k, v in sorted(by_campaign.items())},
-            per_owner={k: SlaGroupFigures.of(v, now) for k, v in sorted(by_owner.items())},
+            per_campaign={k: SlaGroupFigures.of(v, now_ts) for k, v in sorted(by_campaign.items())},
+            per_owner={k: SlaGroupFigures.of(v, now_ts) for k, v in sorted(by_owner.items())},
             mql_per_campaign=mql_per_campaign,
         )
 
@@ -678,33 +749,58 @@ class SlaService:
         return result
 
     @staticmethod
-    def _facts(r: Any, versions: _Versions, pauses: Iterable[Pause], now: datetime) -> HandoffFacts:
-        cal = versions.at(r.handed_off_at).calendar
-        replied = r.accepted_at or r.rejected_at
-        lead_pauses = [p for p in pauses if p.start >= r.handed_off_at]
-        open_contact = r.rejected_at is None and r.first_contact_at is None
-        return HandoffFacts(
-            lead_id=r.id,
-            campaign_id=r.campaign_id,
-            campaign_name=r.campaign_name,
-            owner_id=r.sales_owner_id,
-            owner_name=r.owner_name,
-            handed_off_at=r.handed_off_at,
-            replied_at=replied,
-            rejected=r.rejected_at is not None,
-            reject_reason=r.reject_reason,
-            accept_due=r.accept_due_at,
-            first_contact_at=r.first_contact_at,
-            contact_due=r.contact_due_at,
-            hours_to_reply=cal.business_seconds_between(r.handed_off_at, replied) / 3600 if replied else None,
-            hours_to_contact=(
-                elapsed_seconds(cal, r.handed_off_at, r.first_contact_at, lead_pauses) / 3600
-                if r.first_contact_at
-                else None
-            ),
-            open_breach=(replied is None and now >= r.accept_due_at)
-            or (open_contact and now >= r.contact_due_at and not (r.paused_until and r.paused_until > now)),
-        )
+    def _facts(
+        rows: Sequence[Any], versions: _Versions, pauses: dict[int, list[tuple[float, float]]], now: float
+    ) -> list[HandoffFacts]:
+        facts = []
+        for row in rows:
+            (
+                lead_id,
+                campaign_id,
+                campaign_name,
+                owner_id,
+                owner_name,
+                handed,
+                accepted,
+                rejected,
+                reason,
+                contacted,
+                accept_due,
+                contact_due,
+                paused_until,
+            ) = row
+            between = versions.at_epoch(handed).calendar.business_seconds_between_epoch
+            replied = accepted if accepted is not None else rejected
+            hours_to_contact = None
+            if contacted is not None:
+                elapsed = between(handed, contacted)
+                for start, until in pauses.get(lead_id, ()):
+                    lo, hi = max(start, handed), min(until, contacted)
+                    if start >= handed and hi > lo:
+                        elapsed -= between(lo, hi)
+                hours_to_contact = max(elapsed, 0.0) / 3600
+            open_contact = rejected is None and contacted is None
+            facts.append(
+                HandoffFacts(
+                    lead_id=lead_id,
+                    campaign_id=campaign_id,
+                    campaign_name=campaign_name,
+                    owner_id=owner_id,
+                    owner_name=owner_name,
+                    handed_off_at=handed,
+                    replied_at=replied,
+                    rejected=rejected is not None,
+                    reject_reason=reason,
+                    accept_due=accept_due,
+                    first_contact_at=contacted,
+                    contact_due=contact_due,
+                    hours_to_reply=between(handed, replied) / 3600 if replied is not None else None,
+                    hours_to_contact=hours_to_contact,
+                    open_breach=(replied is None and now >= accept_due)
+                    or (open_contact and now >= contact_due and not (paused_until and paused_until > now)),
+                )
+            )
+        return facts
 
 
 def _months_in(start: date, end: date) -> float:

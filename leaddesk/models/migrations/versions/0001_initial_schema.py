@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 07:45:57.109737
+Create Date: 2026-11-28 08:25:59.581321
 """
 
 from __future__ import annotations
@@ -361,7 +361,6 @@ def upgrade() -> None:
             postgresql_where=sa.text(LIVE),
         )
         batch_op.create_index(batch_op.f("ix_leads_deleted_at"), ["deleted_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_handed_off_at"), ["handed_off_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_leads_import_batch_id"), ["import_batch_id"], unique=False)
         batch_op.create_index(
             "ix_leads_last_name",
@@ -377,7 +376,13 @@ def upgrade() -> None:
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
         )
-        batch_op.create_index(batch_op.f("ix_leads_mql_at"), ["mql_at"], unique=False)
+        batch_op.create_index(
+            "ix_leads_mql_period",
+            ["mql_at", "campaign_id", "deleted_at"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
         batch_op.create_index(batch_op.f("ix_leads_name_company_key"), ["name_company_key"], unique=False)
         batch_op.create_index(
             "ix_leads_next_step_on",
@@ -397,6 +402,25 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_leads_score",
             ["score"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
+            "ix_leads_sla_period",
+            [
+                "handed_off_at",
+                "accept_due_at",
+                "accepted_at",
+                "rejected_at",
+                "reject_reason",
+                "first_contact_at",
+                "contact_due_at",
+                "paused_until",
+                "campaign_id",
+                "sales_owner_id",
+                "deleted_at",
+            ],
             unique=False,
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
@@ -615,6 +639,7 @@ def downgrade() -> None:
         batch_op.drop_index(
             "ix_leads_stage_accept_due_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
         )
+        batch_op.drop_index("ix_leads_sla_period", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index("ix_leads_score", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(
             "ix_leads_sales_owner_id_stage", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
@@ -624,13 +649,12 @@ def downgrade() -> None:
             "ix_leads_next_step_on", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
         )
         batch_op.drop_index(batch_op.f("ix_leads_name_company_key"))
-        batch_op.drop_index(batch_op.f("ix_leads_mql_at"))
+        batch_op.drop_index("ix_leads_mql_period", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(
             "ix_leads_marketing_owner_id", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
         )
         batch_op.drop_index("ix_leads_last_name", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(batch_op.f("ix_leads_import_batch_id"))
-        batch_op.drop_index(batch_op.f("ix_leads_handed_off_at"))
         batch_op.drop_index(batch_op.f("ix_leads_deleted_at"))
         batch_op.drop_index("ix_leads_created_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index("ix_leads_company", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
