@@ -1,0 +1,1 @@
+"""Settings sections that features add to the Settings area."""
