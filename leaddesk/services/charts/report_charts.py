@@ -1,0 +1,436 @@
+"""The report's charts as matplotlib `Figure` objects, built without any GUI toolkit.
+
+The window puts them on a canvas, the PDF writer prints them. Every text comes from
+`leaddesk.services.reporting.labels`. The style is plain on purpose: a title that says what the chart shows,
+units in the axis titles, values written on the bars instead of extra gridlines, target lines where there is
+a target, no frames, no 3-D, no legends that the labels make unnecessary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, Protocol
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, FigureBase
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from leaddesk.services.charts.palette import LIGHT, Palette
+from leaddesk.services.reporting import labels as L
+from leaddesk.services.reporting.records import (
+    CampaignMql,
+    CampaignResult,
+    FlowData,
+    FunnelStep,
+    HoursBin,
+    ReasonCount,
+    SlaView,
+    TrendPoint,
+)
+
+DEFAULT_SIZE = (6.4, 3.8)
+TITLE_SIZE = 11.0
+TEXT_SIZE = 8.5
+NAME_WIDTH = 24
+#: Charts per campaign show at most this many campaigns (the largest), so bars stay readable.
+MAX_BARS = 12
+
+
+def short(text: str, width: int = NAME_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def new_figure(palette: Palette, size: tuple[float, float] = DEFAULT_SIZE, dpi: float = 100) -> Figure:
+    fig = Figure(figsize=size, dpi=dpi, facecolor=palette.background, layout="constrained")
+    engine: Any = fig.get_layout_engine()
+    engine.set(h_pad=0.06, w_pad=0.08)
+    return fig
+
+
+def _title(ax: Axes, palette: Palette, title: str, subtitle: str = "") -> None:
+    """A bold title and an optional lighter subtitle, from the left edge of the figure (not of the axes,
+    so long campaign names at the left do not push them out of view). They stay out of the layout
+    computation; the axes title's padding keeps their room."""
+    ax.set_title(" ", loc="left", fontsize=TITLE_SIZE, pad=26 if subtitle else 12)
+    for text, offset, size, colour, weight in (
+        (title, 21 if subtitle else 8, TITLE_SIZE, palette.text, "bold"),
+        (subtitle, 7, TEXT_SIZE, palette.muted, "normal"),
+    ):
+        if not text:
+            continue
+        note = ax.annotate(
+            text,
+            xy=(0, 1),
+            xycoords=("subfigure fraction", "axes fraction"),
+            xytext=(8, offset),
+            textcoords="offset points",
+            fontsize=size,
+            fontweight=weight,
+            color=colour,
+            va="bottom",
+            ha="left",
+            annotation_clip=False,
+        )
+        note.set_in_layout(False)
+
+
+def _style(ax: Axes, palette: Palette, *, value_axis: Literal["x", "y"] = "x", grid: bool = True) -> None:
+    ax.set_facecolor(palette.background)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(palette.grid)
+    ax.tick_params(colors=palette.muted, labelsize=TEXT_SIZE, length=0, pad=4)
+    ax.xaxis.label.set_color(palette.muted)
+    ax.yaxis.label.set_color(palette.muted)
+    ax.xaxis.label.set_fontsize(TEXT_SIZE)
+    ax.yaxis.label.set_fontsize(TEXT_SIZE)
+    if grid:
+        ax.grid(axis=value_axis, color=palette.grid, linewidth=0.8)
+        ax.set_axisbelow(True)
+
+
+def _empty(ax: Axes, palette: Palette) -> None:
+    ax.text(
+        0.5,
+        0.45,
+        L.NO_DATA,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color=palette.muted,
+        fontsize=TEXT_SIZE + 1,
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def _bar_labels(ax: Axes, bars: Any, texts: Sequence[str], palette: Palette, *, horizontal: bool) -> None:
+    for bar, text in zip(bars, texts, strict=True):
+        if horizontal:
+            note = ax.annotate(
+                text,
+                xy=(bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                ha="left",
+                fontsize=TEXT_SIZE,
+                color=palette.text,
+            )
+            note.set_in_layout(False)
+        else:
+            note = ax.annotate(
+                text,
+                xy=(bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                xytext=(0, 3),
+                textcoords="offset points",
+                va="bottom",
+                ha="center",
+                fontsize=TEXT_SIZE,
+                color=palette.text,
+            )
+            note.set_in_layout(False)
+
+
+def _headroom(ax: Axes, top: float, axis: str, share: float = 0.28) -> None:
+    """Room after the longest bar for its label."""
+    limit = max(top, 1) * (1 + share)
+    if axis == "x":
+        ax.set_xlim(0, limit)
+    else:
+        ax.set_ylim(0, limit)
+
+
+# --- the charts -----------------------------------------------------------------------------------------
+
+
+def draw_funnel(fig: FigureBase, steps: Sequence[FunnelStep], palette: Palette = LIGHT) -> None:
+    """Horizontal bars from New (top) to Won, each labelled with its count and the conversion from the
+    step before."""
+    ax = fig.add_subplot()
+    _title(ax, palette, L.FUNNEL_TITLE, L.FUNNEL_SUBTITLE)
+    _style(ax, palette, grid=False)
+    if not steps or not any(s.count for s in steps):
+        _empty(ax, palette)
+        return
+    names = [s.label for s in steps]
+    values = [s.count for s in steps]
+    colours = [palette.good if s.stage.value == "won" else palette.primary for s in steps]
+    bars = ax.barh(range(len(steps)), values, color=colours, height=0.66)
+    texts = [
+        L.count(s.count) + (f"   ({s.conversion_pct:.0f} %)" if s.conversion_pct is not None else "")
+        for s in steps
+    ]
+    _bar_labels(ax, bars, texts, palette, horizontal=True)
+    ax.set_yticks(range(len(steps)), names)
+    ax.invert_yaxis()
+    ax.set_xticks([])
+    ax.spines["bottom"].set_visible(False)
+    _headroom(ax, max(values), "x", share=0.4)
+
+
+def draw_mql_target(fig: FigureBase, rows: Sequence[CampaignMql], palette: Palette = LIGHT) -> None:
+    """MQLs of each campaign as bars, its target for the period as a tick across the bar; green when the
+    target is reached."""
+    ax = fig.add_subplot()
+    subtitle = L.MQL_SUBTITLE
+    if len(rows) > MAX_BARS:
+        subtitle += " · " + L.TOP_OF.format(n=MAX_BARS, total=len(rows))
+        rows = sorted(rows, key=lambda r: (-max(r.mqls, r.target), r.campaign_name))[:MAX_BARS]
+    _title(ax, palette, L.MQL_TITLE, subtitle)
+    _style(ax, palette)
+    if not rows:
+        _empty(ax, palette)
+        return
+    y = list(range(len(rows)))
+    values = [r.mqls for r in rows]
+    colours = [palette.good if r.target and r.mqls >= r.target else palette.primary for r in rows]
+    bars = ax.barh(y, values, color=colours, height=0.6)
+    for i, r in enumerate(rows):
+        if r.target:
+            ax.plot([r.target, r.target], [i - 0.42, i + 0.42], color=palette.target, linewidth=2.2)
+    for i, (bar, r) in enumerate(zip(bars, rows, strict=True)):
+        # the label goes after the bar or the target tick, whichever reaches further
+        note = ax.annotate(
+            f"{r.mqls} / {r.target:.0f}" if r.target else f"{r.mqls}",
+            xy=(max(bar.get_width(), r.target), i),
+            xytext=(5, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=TEXT_SIZE,
+            color=palette.text,
+        )
+        note.set_in_layout(False)
+    ax.set_yticks(y, [short(r.campaign_name) for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel(L.MQL_X)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+    _headroom(ax, max(max(values), max(r.target for r in rows)), "x", share=0.25)
+
+
+def draw_sla_trend(
+    fig: FigureBase,
+    points: Sequence[TrendPoint],
+    palette: Palette = LIGHT,
+    *,
+    daily: bool = False,
+) -> None:
+    """Share of handoffs accepted (or returned) in time and first contacted in time, per week or day."""
+    ax = fig.add_subplot()
+    _title(ax, palette, L.SLA_TREND_TITLE, L.SLA_TREND_DAILY if daily else L.SLA_TREND_WEEKLY)
+    _style(ax, palette, value_axis="y")
+    used = [p for p in points if p.handoffs]
+    if not used:
+        _empty(ax, palette)
+        return
+    x = list(range(len(points)))
+    nan = float("nan")
+    accept = [p.accepted_in_time_pct if p.accepted_in_time_pct is not None else nan for p in points]
+    contact = [
+        p.first_contact_in_time_pct if p.first_contact_in_time_pct is not None else nan for p in points
+    ]
+    ax.plot(
+        x, accept, color=palette.primary, marker="o", markersize=4.5, linewidth=2, label=L.SLA_ACCEPT_SERIES
+    )
+    ax.plot(
+        x,
+        contact,
+        color=palette.secondary,
+        marker="s",
+        markersize=4.5,
+        linewidth=2,
+        label=L.SLA_CONTACT_SERIES,
+    )
+    ax.set_ylim(0, 105)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f} %"))
+    ax.set_yticks([0, 25, 50, 75, 100])
+    labels = [L.short_date(p.start) for p in points]
+    ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True, min_n_ticks=1))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _pos: labels[int(v)] if 0 <= v < len(labels) and v == int(v) else "")
+    )
+    ax.set_ylabel(L.SLA_TREND_Y)
+    ends: list[tuple[int, float, str, str]] = []
+    for values, colour, name in (
+        (accept, palette.primary, L.SLA_ACCEPT_SERIES),
+        (contact, palette.secondary, L.SLA_CONTACT_SERIES),
+    ):
+        last = next((i for i in range(len(values) - 1, -1, -1) if values[i] == values[i]), None)
+        if last is not None:
+            ends.append((last, values[last], colour, name))
+    shifts = [0.0] * len(ends)
+    if len(ends) == 2 and abs(ends[0][1] - ends[1][1]) < 9:
+        # labels too close to read: nudge the higher one up and the lower one down
+        shifts = [5.0, -5.0] if ends[0][1] >= ends[1][1] else [-5.0, 5.0]
+    for (last, value, colour, name), shift in zip(ends, shifts, strict=True):
+        ax.annotate(
+            f"{name} {value:.0f} %",
+            xy=(last, value),
+            xytext=(7, shift),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=TEXT_SIZE,
+            color=colour,
+            fontweight="bold",
+        )
+    ax.set_xlim(-0.5, len(points) - 0.5 + max(1.2, 0.3 * len(points)))
+
+
+def draw_contact_hours(
+    fig: FigureBase,
+    bins: Sequence[HoursBin],
+    target_hours: float,
+    palette: Palette = LIGHT,
+) -> None:
+    """How many handoffs were first contacted after how many business hours, with the target line."""
+    ax = fig.add_subplot()
+    _title(ax, palette, L.HOURS_TITLE, L.HOURS_SUBTITLE)
+    _style(ax, palette, value_axis="y")
+    if not bins or not any(b.count for b in bins):
+        _empty(ax, palette)
+        return
+    x = list(range(len(bins)))
+    values = [b.count for b in bins]
+    colours = [palette.good if b.within_target else palette.bad for b in bins]
+    bars = ax.bar(x, values, color=colours, width=0.72)
+    _bar_labels(ax, bars, [L.count(v) if v else "" for v in values], palette, horizontal=False)
+    ax.set_xticks(x, [b.label for b in bins])
+    ax.set_xlabel(L.HOURS_X)
+    ax.set_ylabel(L.HOURS_Y)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+    _headroom(ax, max(values), "y", share=0.22)
+    edge = next((i for i, b in enumerate(bins) if not b.within_target), None)
+    if edge is not None:
+        ax.axvline(edge - 0.5, color=palette.target, linewidth=1.6, linestyle=(0, (4, 3)))
+        ax.annotate(
+            L.HOURS_TARGET.format(hours=f"{target_hours:g}"),
+            xy=(edge - 0.5, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -2),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=TEXT_SIZE,
+            color=palette.text,
+        )
+
+
+def draw_reasons(
+    fig: FigureBase,
+    reasons: Sequence[ReasonCount],
+    title: str,
+    palette: Palette = LIGHT,
+    *,
+    colour: str | None = None,
+) -> None:
+    """Counts per reason, largest first, with each bar's count and share."""
+    ax = fig.add_subplot()
+    _title(ax, palette, title)
+    _style(ax, palette, grid=False)
+    if not reasons or not any(r.count for r in reasons):
+        _empty(ax, palette)
+        return
+    total = sum(r.count for r in reasons)
+    y = list(range(len(reasons)))
+    bars = ax.barh(y, [r.count for r in reasons], color=colour or palette.primary, height=0.6)
+    _bar_labels(
+        ax,
+        bars,
+        [f"{L.count(r.count)}  ({100 * r.count / total:.0f} %)" for r in reasons],
+        palette,
+        horizontal=True,
+    )
+    ax.set_yticks(y, [short(r.label) for r in reasons])
+    ax.invert_yaxis()
+    ax.set_xticks([])
+    ax.spines["bottom"].set_visible(False)
+    _headroom(ax, max(r.count for r in reasons), "x", share=0.4)
+
+
+def draw_campaign_results(fig: FigureBase, rows: Sequence[CampaignResult], palette: Palette = LIGHT) -> None:
+    """Two panels sharing the campaign names: win rate (won ÷ closed) and revenue won."""
+    rows = [r for r in rows if r.won or r.lost]
+    note = ""
+    if len(rows) > MAX_BARS:
+        note = " · " + L.TOP_OF.format(n=MAX_BARS, total=len(rows))
+        rows = sorted(rows, key=lambda r: (-r.revenue, -(r.won + r.lost), r.campaign_name))[:MAX_BARS]
+    if not rows:
+        ax = fig.add_subplot()
+        _title(ax, palette, L.WIN_TITLE)
+        _style(ax, palette)
+        _empty(ax, palette)
+        return
+    left, right = fig.subplots(1, 2, sharey=True)
+    _title(left, palette, L.WIN_TITLE, L.WIN_SUBTITLE + note)
+    y = list(range(len(rows)))
+    rates = [r.win_rate_pct or 0.0 for r in rows]
+    revenue = [float(r.revenue) for r in rows]
+    for ax in (left, right):
+        _style(ax, palette, grid=False)
+        ax.set_xticks([])
+        ax.spines["bottom"].set_visible(False)
+    bars = left.barh(y, rates, color=palette.primary, height=0.6)
+    _bar_labels(
+        left,
+        bars,
+        [f"{v:.0f} %  ({r.won}/{r.won + r.lost})" for v, r in zip(rates, rows, strict=True)],
+        palette,
+        horizontal=True,
+    )
+    left.set_xlim(0, 100 * 1.55)
+    left.set_xlabel(L.WIN_RATE_X)
+    left.set_yticks(y, [short(r.campaign_name, 22) for r in rows])
+    left.invert_yaxis()
+    bars = right.barh(y, revenue, color=palette.good, height=0.6)
+    _bar_labels(right, bars, [L.compact_money(v) for v in revenue], palette, horizontal=True)
+    _headroom(right, max(revenue), "x", share=0.45)
+    right.set_xlabel(L.REVENUE_X)
+    right.tick_params(axis="y", length=0)
+
+
+class ChartData(Protocol):
+    """What the charts read: a `DashboardData` or a `ReportData`."""
+
+    @property
+    def flow(self) -> FlowData: ...
+
+    @property
+    def sla(self) -> SlaView: ...
+
+
+#: The report's charts in reading order: name → how to draw it into a figure (or a PDF page's subfigure).
+CHARTS: dict[str, Callable[[FigureBase, ChartData, Palette], None]] = {
+    "funnel": lambda fig, d, p: draw_funnel(fig, d.flow.funnel, p),
+    "mql": lambda fig, d, p: draw_mql_target(fig, d.sla.mql_per_campaign, p),
+    "sla_trend": lambda fig, d, p: draw_sla_trend(fig, d.sla.trend, p, daily=d.sla.daily),
+    "contact_hours": lambda fig, d, p: draw_contact_hours(
+        fig, d.sla.contact_hours, d.sla.contact_target_hours, p
+    ),
+    "reject_reasons": lambda fig, d, p: draw_reasons(
+        fig, d.sla.reject_reasons, L.REJECT_TITLE, p, colour=p.secondary
+    ),
+    "lost_reasons": lambda fig, d, p: draw_reasons(fig, d.flow.lost_reasons, L.LOST_TITLE, p, colour=p.bad),
+    "campaign_results": lambda fig, d, p: draw_campaign_results(fig, d.flow.campaign_results, p),
+}
+CHART_NAMES = tuple(CHARTS)
+
+
+def build_chart(
+    name: str, data: ChartData, palette: Palette = LIGHT, size: tuple[float, float] = DEFAULT_SIZE
+) -> Figure:
+    """One chart of `CHART_NAMES` as a new figure."""
+    fig = new_figure(palette, size)
+    CHARTS[name](fig, data, palette)
+    return fig
+
+
+def all_charts(
+    data: ChartData, palette: Palette = LIGHT, size: tuple[float, float] = DEFAULT_SIZE
+) -> dict[str, Figure]:
+    """Every chart of a period, by name, in reading order."""
+    return {name: build_chart(name, data, palette, size) for name in CHART_NAMES}

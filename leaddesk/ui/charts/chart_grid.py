@@ -1,0 +1,137 @@
+"""A grid of chart canvases, the filters that choose what they show, and building figures off the GUI
+thread."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QWidget
+
+from leaddesk.domain.enums import Role
+from leaddesk.domain.records import CampaignRow, MemberRow
+from leaddesk.ui.charts.canvas import ChartCanvas
+from leaddesk.ui.charts.flow_layout import FlowLayout
+
+#: The size (inches at 100 dpi) figures are built at for the window; the canvas fits them to its size.
+CANVAS_FIGURE_SIZE = (4.6, 3.0)
+
+
+def build_figures(
+    data: Any, names: Sequence[str], palette: Any, size: tuple[float, float] = CANVAS_FIGURE_SIZE
+) -> dict[str, Any]:
+    """The named charts of `data` as matplotlib figures. Runs on a worker thread (matplotlib is imported
+    here, not when the window starts)."""
+    from leaddesk.services.charts import build_chart
+
+    return {name: build_chart(name, data, palette, size) for name in names}
+
+
+class ChartGrid(QWidget):
+    def __init__(
+        self,
+        names: Sequence[str],
+        columns: int,
+        parent: QWidget | None = None,
+        *,
+        spans: Mapping[str, int] | None = None,
+        min_height: int = 260,
+    ) -> None:
+        super().__init__(parent)
+        self.names = tuple(names)
+        self.canvases: dict[str, ChartCanvas] = {}
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(10)
+        row = col = 0
+        for name in self.names:
+            span = min((spans or {}).get(name, 1), columns)
+            if col + span > columns:
+                row, col = row + 1, 0
+            canvas = ChartCanvas(name, self, min_height=min_height)
+            self.canvases[name] = canvas
+            grid.addWidget(canvas, row, col, 1, span)
+            col += span
+            if col >= columns:
+                row, col = row + 1, 0
+        for c in range(columns):
+            grid.setColumnStretch(c, 1)
+
+    def show_message(self, text: str, names: Sequence[str] | None = None) -> None:
+        for name in names or self.names:
+            self.canvases[name].show_message(text)
+
+    def set_figures(self, figures: Mapping[str, Any]) -> None:
+        for name, figure in figures.items():
+            if name in self.canvases:
+                self.canvases[name].set_figure(figure)
+
+
+class ReportFilterBar(QWidget):
+    """Campaign and sales owner choosers ("all" by default)."""
+
+    #: (campaign_id | None, owner_id | None)
+    changed = Signal(object, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.campaign = QComboBox(self)
+        self.campaign.setObjectName("campaignFilter")
+        self.owner = QComboBox(self)
+        self.owner.setObjectName("ownerFilter")
+        for combo, chars in ((self.campaign, 18), (self.owner, 14)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(chars)
+        self.campaign.addItem(self.tr("All campaigns"), None)
+        self.owner.addItem(self.tr("All sales owners"), None)
+        layout = FlowLayout(self, spacing=8)
+        for label, combo in ((self.tr("Campaign:"), self.campaign), (self.tr("Sales owner:"), self.owner)):
+            pair = QWidget(self)
+            row = QHBoxLayout(pair)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(4)
+            row.addWidget(QLabel(label, pair))
+            row.addWidget(combo)
+            layout.addWidget(pair)
+        policy = self.sizePolicy()
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.campaign.currentIndexChanged.connect(self._emit)
+        self.owner.currentIndexChanged.connect(self._emit)
+
+    def fill(self, campaigns: Sequence[CampaignRow], members: Sequence[MemberRow]) -> None:
+        """Fill the choosers, keeping the current choices where they still exist."""
+        keep_c, keep_o = self.campaign_id(), self.owner_id()
+        with QSignalBlocker(self.campaign), QSignalBlocker(self.owner):
+            del_items(self.campaign)
+            del_items(self.owner)
+            for c in sorted(campaigns, key=lambda c: (c.archived, c.name.lower())):
+                label = c.name if not c.archived else self.tr("%1 (archived)").replace("%1", c.name)
+                self.campaign.addItem(label, c.id)
+            for m in members:
+                if m.role in (Role.SALES, Role.MANAGER) and m.active:
+                    self.owner.addItem(m.name, m.id)
+            self.select(keep_c, keep_o)
+
+    def select(self, campaign_id: int | None, owner_id: int | None) -> None:
+        with QSignalBlocker(self.campaign), QSignalBlocker(self.owner):
+            self.campaign.setCurrentIndex(max(self.campaign.findData(campaign_id), 0))
+            self.owner.setCurrentIndex(max(self.owner.findData(owner_id), 0))
+
+    def campaign_id(self) -> int | None:
+        value = self.campaign.currentData()
+        return int(value) if value is not None else None
+
+    def owner_id(self) -> int | None:
+        value = self.owner.currentData()
+        return int(value) if value is not None else None
+
+    def _emit(self, _index: int) -> None:
+        self.changed.emit(self.campaign_id(), self.owner_id())
+
+
+def del_items(combo: QComboBox) -> None:
+    """Remove every item but the first ("all")."""
+    while combo.count() > 1:
+        combo.removeItem(combo.count() - 1)
