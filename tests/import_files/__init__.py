@@ -1,0 +1,1 @@
+"""Builders of spreadsheet files for the import tests: made at test time in tmp_path, never committed."""

@@ -1,0 +1,111 @@
+"""All or nothing, the hard way: `leaddesk import` killed with SIGKILL in the middle of writing leaves the
+SQLite database exactly as before (no batch, no lead, no event of it) and undamaged."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from leaddesk.app import build_services
+from leaddesk.domain.records import LeadDraft
+from leaddesk.models.database import open_database
+
+ROWS = 60_000
+
+
+def _big_csv(path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["Nome", "Cognome", "Email", "Telefono", "Azienda", "Città"])
+        for i in range(ROWS):
+            writer.writerow(
+                [f"Nome{i}", f"Cognome{i}", f"p{i}@example.it", f"+39 333 {i:07d}", f"Ditta {i}", "Milano"]
+            )
+    return path
+
+
+def _snapshot(db: Path) -> tuple[object, ...]:
+    conn = sqlite3.connect(db)
+    try:
+        return (
+            conn.execute("PRAGMA integrity_check").fetchone()[0],
+            conn.execute("SELECT count(*) FROM import_batches").fetchone()[0],
+            conn.execute("SELECT group_concat(id) FROM (SELECT id FROM leads ORDER BY id)").fetchone()[0],
+            conn.execute("SELECT count(*) FROM lead_events").fetchone()[0],
+            conn.execute("SELECT count(*) FROM lead_events WHERE import_batch_id IS NOT NULL").fetchone()[0],
+            conn.execute("SELECT count(*) FROM campaign_touches").fetchone()[0],
+            conn.execute("SELECT count(*) FROM campaigns").fetchone()[0],
+            conn.execute("SELECT count(*) FROM leads_fts WHERE leads_fts MATCH 'example'").fetchone()[0],
+            conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'leads_fts_ai'").fetchone()[0],
+        )
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path) -> None:
+    db = tmp_path / "kill.sqlite3"
+    services = build_services(open_database(f"sqlite:///{db}"))
+    for who in ("anna", "bruno"):
+        services.lifecycle.create_lead(LeadDraft(first_name=who, email=f"{who}@example.it"))
+    services.db.dispose()
+    before = _snapshot(db)
+    assert before[0] == "ok" and before[-1] == 1
+    source = _big_csv(tmp_path / "BIG.csv")
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "leaddesk",
+            "--db",
+            str(db),
+            "import",
+            str(source),
+            "--campaign",
+            "Kill",
+            "--progress",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    written = None
+    try:
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 180
+        for line in proc.stderr:
+            phase, _, counts = line.strip().partition(" ")
+            if phase == "importing" and int(counts.split("/")[0]) > 0:
+                written = counts
+                break
+            assert time.monotonic() < deadline, "the import never started writing"
+        assert written is not None, "the import ended before writing: " + (
+            proc.stdout.read() if proc.stdout else ""
+        )
+        assert int(written.split("/")[0]) < ROWS  # killed midway, not at the end
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        # The reader's fork server and the workers are in the import's own session: end them too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    # A WAL with the killed transaction's pages, never committed: the database is as it was.
+    assert _snapshot(db) == before
+    # And LeadDesk opens it again (the crashed run's lock is recognised) and can import into it.
+    services = build_services(open_database(f"sqlite:///{db}"))
+    try:
+        assert services.imports.batches() == []
+    finally:
+        services.db.dispose()
