@@ -49,10 +49,20 @@ def service_figures(db_path: Path) -> None:
     print("Query service (median of 5, SQLite, 1 page = 200 rows):")
     print("  first page, newest first          ", _ms(timed(lambda: q.page(PageRequest()))))
     print("  count of all leads                ", _ms(timed(lambda: q.count(LeadFilter()))))
-    for key in (SortKey.NAME, SortKey.COMPANY, SortKey.SCORE, SortKey.EMAIL, SortKey.CITY, SortKey.HANDED_OFF):
+    for key in (
+        SortKey.NAME,
+        SortKey.COMPANY,
+        SortKey.SCORE,
+        SortKey.EMAIL,
+        SortKey.CITY,
+        SortKey.HANDED_OFF,
+    ):
         for desc in (False, True):
             req = PageRequest(sort=LeadSort(key, desc))
-            print(f"  re-sort {key.value:<14} {'desc' if desc else 'asc ':<5}   ", _ms(timed(lambda r=req: q.page(r))))
+            print(
+                f"  re-sort {key.value:<14} {'desc' if desc else 'asc ':<5}   ",
+                _ms(timed(lambda r=req: q.page(r))),
+            )
     filters = {
         "stage = handed_off": LeadFilter(stages=frozenset({Stage.HANDED_OFF})),
         "campaign = 7": LeadFilter(campaign_ids=frozenset({7})),
@@ -60,12 +70,17 @@ def service_figures(db_path: Path) -> None:
         "score 80..100": LeadFilter(min_score=80, max_score=100),
     }
     for name, flt in filters.items():
-        print(f"  filter {name:<27}", _ms(timed(lambda f=flt: (q.page(PageRequest(filter=f)), q.count(f))))
-              + "  (page + count)")
+        print(
+            f"  filter {name:<27}",
+            _ms(timed(lambda f=flt: (q.page(PageRequest(filter=f)), q.count(f)))) + "  (page + count)",
+        )
     for text in ("rossi", "ross", "mario rossi", "meccanica lombarda", "example-42", "ro", "3331234"):
         flt = LeadFilter(text=text)
-        print(f"  text search {text!r:<22}", _ms(timed(lambda f=flt: (q.page(PageRequest(filter=f)), q.count(f))))
-              + f"  (page + count; {q.count(flt):,} matches)")
+        print(
+            f"  text search {text!r:<22}",
+            _ms(timed(lambda f=flt: (q.page(PageRequest(filter=f)), q.count(f))))
+            + f"  (page + count; {q.count(flt):,} matches)",
+        )
     db.dispose()
 
 
@@ -115,7 +130,10 @@ def startup_figures(db_path: Path) -> None:
         t0 = time.time()
         out = subprocess.run(
             [sys.executable, "-c", CHILD, str(db_path), repr(t0), str(ini)],
-            capture_output=True, text=True, check=True, cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
         ).stdout.split()
         runs.append((float(out[0]), float(out[1]), int(out[2])))
     usable = statistics.median(r[0] for r in runs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from leaddesk.domain.enums import Stage
 
@@ -57,3 +58,68 @@ class PageRequest:
     sort: LeadSort = field(default_factory=LeadSort)
     offset: int = 0
     limit: int = 200
+
+
+def filter_to_dict(flt: LeadFilter) -> dict[str, Any]:
+    """A filter as JSON-safe data (saved filters); empty parts are left out."""
+    body: dict[str, Any] = {}
+    if flt.text.strip():
+        body["text"] = flt.text.strip()
+    if flt.stages:
+        body["stages"] = sorted(s.value for s in flt.stages)
+    for name in ("campaign_ids", "sales_owner_ids", "marketing_owner_ids"):
+        values = getattr(flt, name)
+        if values:
+            body[name] = sorted(values)
+    for name in ("min_score", "max_score"):
+        if getattr(flt, name) is not None:
+            body[name] = getattr(flt, name)
+    for name in ("created_from", "created_to"):
+        value = getattr(flt, name)
+        if value is not None:
+            body[name] = value.isoformat()
+    return body
+
+
+def filter_from_dict(body: dict[str, Any]) -> LeadFilter:
+    """The filter saved by `filter_to_dict`; unknown stages and keys are ignored."""
+
+    def ids(name: str) -> frozenset[int]:
+        return frozenset(int(v) for v in body.get(name, ()))
+
+    def when(name: str) -> datetime | None:
+        value = body.get(name)
+        return datetime.fromisoformat(value) if value else None
+
+    def number(name: str) -> int | None:
+        value = body.get(name)
+        return int(value) if value is not None else None
+
+    known = {s.value for s in Stage}
+    return LeadFilter(
+        text=str(body.get("text", "")),
+        stages=frozenset(Stage(v) for v in body.get("stages", ()) if v in known),
+        campaign_ids=ids("campaign_ids"),
+        sales_owner_ids=ids("sales_owner_ids"),
+        marketing_owner_ids=ids("marketing_owner_ids"),
+        min_score=number("min_score"),
+        max_score=number("max_score"),
+        created_from=when("created_from"),
+        created_to=when("created_to"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFilterRow:
+    """A named filter of a leads list; `owner_id` None means shared with the whole team."""
+
+    id: int
+    area: str
+    name: str
+    owner_id: int | None
+    filter: LeadFilter
+    position: int = 0
+
+    @property
+    def shared(self) -> bool:
+        return self.owner_id is None

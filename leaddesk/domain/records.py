@@ -95,6 +95,11 @@ class LeadRow:
     accept_due_at: datetime | None
     contact_due_at: datetime | None
     version: int
+    #: Why sales returned the lead (a `RejectReason` value) and its note, while it is `rejected`.
+    reject_reason: str | None = None
+    reject_note: str | None = None
+    #: The person's data was erased (privacy); the row stays for the counts.
+    erased: bool = False
 
     @property
     def display_name(self) -> str:
@@ -164,6 +169,48 @@ class TouchRow:
     content: str | None
     content_type: str | None
     touched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignFigures:
+    """One campaign's numbers for the campaigns panel: volume, this month against target, closed loop."""
+
+    campaign_id: int
+    leads: int
+    mqls_this_month: int
+    monthly_target: int
+    handed_off: int
+    accepted: int
+    rejected: int
+    opportunities: int
+    won: int
+    revenue: Decimal
+
+    @property
+    def target_share(self) -> float | None:
+        """MQLs this month as a share of the monthly target (None without a target)."""
+        return self.mqls_this_month / self.monthly_target if self.monthly_target else None
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted among the leads sales answered (accepted or returned)."""
+        answered = self.accepted + self.rejected
+        return self.accepted / answered if answered else None
+
+    @property
+    def win_rate(self) -> float | None:
+        """Won among the leads handed to sales."""
+        return self.won / self.handed_off if self.handed_off else None
+
+
+@dataclass(frozen=True, slots=True)
+class RejectionCount:
+    """How many leads of a campaign sales returned for one reason."""
+
+    campaign_id: int | None
+    campaign_name: str | None
+    reason: str
+    count: int
 
 
 @dataclass(frozen=True, slots=True)

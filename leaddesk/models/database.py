@@ -64,6 +64,9 @@ class Database:
         self._write_engine = engine.execution_options(leaddesk_write=True)
         self._read_factory = sessionmaker(engine, expire_on_commit=False)
         self._write_factory = sessionmaker(self._write_engine, expire_on_commit=False)
+        #: Called before every write; the opening sequence uses it to hold writes until the integrity
+        #: check that runs after the window shows has passed (and to refuse them if it failed).
+        self.write_gate: Callable[[], None] | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,6 +92,8 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """One unit of work: committed at the end of the block, rolled back on any exception."""
+        if self.write_gate is not None:
+            self.write_gate()
         with self._write_factory() as session, session.begin():
             yield session
 

@@ -26,7 +26,10 @@ from leaddesk.domain.records import (
 )
 from leaddesk.models import Activity, Campaign, CampaignTouch, Lead, LeadEvent, TeamMember
 from leaddesk.models.database import Database
-from leaddesk.models.search import text_search_condition
+from leaddesk.models.search import BROAD_SEARCH, count_text_matches, text_search_condition
+
+#: Above this many leads in a score range, the page walks the sort index (see `page`).
+BROAD_SCORE = 20_000
 
 MarketingOwner = aliased(TeamMember, name="marketing_owner")
 SalesOwner = aliased(TeamMember, name="sales_owner")
@@ -71,16 +74,26 @@ _ROW_COLUMNS = (
     Lead.accept_due_at,
     Lead.contact_due_at,
     Lead.version,
+    Lead.reject_reason,
+    Lead.reject_note,
+    Lead.erased_at,
 )
 
 
-def filter_conditions(dialect: str, flt: LeadFilter) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of a lead filter; shared by every service that lists leads."""
+def filter_conditions(
+    dialect: str, flt: LeadFilter, *, broad_text: bool = False, broad_score: bool = False
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a lead filter; shared by every service that lists leads.
+
+    `broad_text` / `broad_score`: the text or the score range matches many leads (more than
+    `models.search.BROAD_SEARCH`): then the page is read along the sort order's index and each lead is
+    tested, instead of collecting every match and sorting them.
+    """
     conds: list[ColumnElement[bool]] = [
         Lead.deleted_at.is_not(None) if flt.deleted else Lead.deleted_at.is_(None)
     ]
     if flt.text.strip():
-        search = text_search_condition(dialect, flt.text)
+        search = text_search_condition(dialect, flt.text, broad=broad_text)
         if search is not None:
             conds.append(search)  # type: ignore[arg-type]
     if flt.stages:
@@ -91,10 +104,12 @@ def filter_conditions(dialect: str, flt: LeadFilter) -> list[ColumnElement[bool]
         conds.append(Lead.sales_owner_id.in_(sorted(flt.sales_owner_ids)))
     if flt.marketing_owner_ids:
         conds.append(Lead.marketing_owner_id.in_(sorted(flt.marketing_owner_ids)))
+    # `score + 0` is the same value, but no index serves it: the planner then walks the sort index.
+    score = Lead.score + 0 if broad_score else Lead.score
     if flt.min_score is not None:
-        conds.append(Lead.score >= flt.min_score)
+        conds.append(score >= flt.min_score)
     if flt.max_score is not None:
-        conds.append(Lead.score <= flt.max_score)
+        conds.append(score <= flt.max_score)
     if flt.created_from is not None:
         conds.append(Lead.created_at >= flt.created_from)
     if flt.created_to is not None:
@@ -131,6 +146,9 @@ def lead_row(row: Any) -> LeadRow:
         accept_due_at=m["accept_due_at"],
         contact_due_at=m["contact_due_at"],
         version=m["version"],
+        reject_reason=m["reject_reason"],
+        reject_note=m["reject_note"],
+        erased=m["erased_at"] is not None,
     )
 
 
@@ -161,14 +179,33 @@ class LeadQueryService:
             order = [column.asc().nulls_last(), Lead.id.asc()]
         if request.sort.key == SortKey.ID:
             order = order[:1]
-        stmt = (
-            row_select()
-            .where(*filter_conditions(self._db.dialect, request.filter))
-            .order_by(*order)
-            .offset(request.offset)
-            .limit(request.limit)
-        )
+        flt = request.filter
         with self._db.reading() as s:
+            broad_text = broad_score = False
+            if flt.text.strip():
+                matches = count_text_matches(s.connection(), flt.text)
+                broad_text = matches is not None and matches > BROAD_SEARCH
+            elif (
+                flt.min_score is not None or flt.max_score is not None
+            ) and request.sort.key != SortKey.SCORE:
+                # Counting a score range reads only the score index, and only up to the threshold: cheap,
+                # and it tells which plan wins (walking the sort index pays when matches are plentiful).
+                in_range = [Lead.deleted_at.is_(None)]
+                if flt.min_score is not None:
+                    in_range.append(Lead.score >= flt.min_score)
+                if flt.max_score is not None:
+                    in_range.append(Lead.score <= flt.max_score)
+                sample = select(Lead.id).where(*in_range).limit(BROAD_SCORE + 1).subquery()
+                broad_score = (s.scalar(select(func.count()).select_from(sample)) or 0) > BROAD_SCORE
+            stmt = (
+                row_select()
+                .where(
+                    *filter_conditions(self._db.dialect, flt, broad_text=broad_text, broad_score=broad_score)
+                )
+                .order_by(*order)
+                .offset(request.offset)
+                .limit(request.limit)
+            )
             return [lead_row(r) for r in s.execute(stmt)]
 
     def ids(self, flt: LeadFilter, limit: int = 100_000) -> list[int]:

@@ -107,8 +107,11 @@ class LifecycleService:
                 hook(session, lead_ids)
 
     @staticmethod
-    def _load(session: Session, lead_id: int, *, allow_deleted: bool = False) -> Lead:
-        lead = session.get(Lead, lead_id)
+    def _load(session: Session, lead_id: int, *, allow_deleted: bool = False, lock: bool = True) -> Lead:
+        """The lead, locked for this transaction (SELECT … FOR UPDATE on PostgreSQL; SQLite writers
+        already hold the database's write lock), so two writers to one lead queue instead of one failing
+        on a stale version."""
+        lead = session.get(Lead, lead_id, with_for_update=lock or None)
         if lead is None or (lead.deleted_at is not None and not allow_deleted):
             raise NotFoundError(f"Lead #{lead_id} does not exist (or is in the trash).")
         if lead.erased_at is not None and not allow_deleted:
@@ -284,7 +287,7 @@ class LifecycleService:
                 return lead.version
         except StaleDataError:
             with self._db.reading() as s:
-                raise self._conflict(s, self._load(s, lead_id)) from None
+                raise self._conflict(s, self._load(s, lead_id, lock=False)) from None
 
     @staticmethod
     def _conflict(session: Session, lead: Lead) -> ConflictError:
@@ -679,4 +682,4 @@ class LifecycleService:
 
     def current_stage(self, lead_id: int) -> Stage:
         with self._db.reading() as s:
-            return Stage(self._load(s, lead_id).stage)
+            return Stage(self._load(s, lead_id, lock=False).stage)

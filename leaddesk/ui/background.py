@@ -63,13 +63,13 @@ class _Relay(QObject):
     def _done(self, result: Any) -> None:
         _active.discard(self)
         if self.on_done:
-            self.on_done(result)
+            _deliver(self.on_done, result)
 
     @Slot(object)
     def _failed(self, exc: BaseException) -> None:
         _active.discard(self)
         if self.on_error:
-            self.on_error(exc)
+            _deliver(self.on_error, exc)
         else:
             from leaddesk.ui.errors import show_error
 
@@ -81,6 +81,15 @@ class _Relay(QObject):
             self.on_progress(done, total)
 
 
+def _deliver(callback: Callable[[Any], None], value: Any) -> None:
+    """Call back, unless the widget that asked was closed meanwhile (its C++ side is gone)."""
+    try:
+        callback(value)
+    except RuntimeError as exc:
+        if "already deleted" not in str(exc):
+            raise
+
+
 class _Runnable(QRunnable):
     def __init__(self, relay: _Relay, work: Callable[[], Any]) -> None:
         super().__init__()
@@ -89,11 +98,15 @@ class _Runnable(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self._work()
-        except BaseException as exc:
-            self._relay.failed.emit(exc)
-        else:
-            self._relay.succeeded.emit(result)
+            try:
+                result = self._work()
+            except BaseException as exc:
+                self._relay.failed.emit(exc)
+            else:
+                self._relay.succeeded.emit(result)
+        except RuntimeError:
+            # The application is shutting down and the relay is gone: nobody waits for this answer.
+            _active.discard(self._relay)
 
 
 #: Relays waiting for their task; keeps them alive until the result is delivered.

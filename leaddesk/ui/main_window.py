@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 from leaddesk import __version__
 from leaddesk.domain.records import MemberRow
 from leaddesk.ui.context import AppContext
+from leaddesk.ui.data_safety_menu import install_data_safety_menu
 from leaddesk.ui.formatting import role_label
+from leaddesk.ui.import_actions import install_import_actions
 from leaddesk.ui.pages.dashboard_page import DashboardPage
 from leaddesk.ui.pages.marketing_page import MarketingPage
 from leaddesk.ui.pages.reports_page import ReportsPage
@@ -80,6 +82,8 @@ class MainWindow(QMainWindow):
             install = getattr(page, "install", None)
             if install:
                 install(self)
+        install_data_safety_menu(self)
+        install_import_actions(self)
         self._restore_window()
         area = self.ctx.pc.text("window/area", "marketing")
         self.show_area(area if area in AREAS else "marketing")

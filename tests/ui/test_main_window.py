@@ -99,15 +99,15 @@ def test_sales_area_shows_only_my_open_leads(qtbot, ctx: AppContext, services: S
     window = _window(qtbot, ctx)
     page = window.pages["sales"]
     assert isinstance(page, SalesPage)
-    with qtbot.waitSignal(page.browser.model.loaded, timeout=5000):
-        page.browser.refresh()
-    assert {r.id for r in page.browser.model.rows()} == set(ids[:2])
-    assert all(r.stage == Stage.HANDED_OFF for r in page.browser.model.rows())
+    with qtbot.waitSignal(page.queue_model.loaded, timeout=5000):
+        window.show_area("sales")
+    assert {r.lead.id for r in page.queue_model.rows()} == set(ids[:2])
+    assert all(r.lead.stage == Stage.HANDED_OFF for r in page.queue_model.rows())
 
     boss = services.team.add_member("Anna", Role.MANAGER)
-    with qtbot.waitSignal(page.browser.model.loaded, timeout=5000):
+    with qtbot.waitSignal(page.queue_model.loaded, timeout=5000):
         ctx.set_member(boss)
-    assert {r.id for r in page.browser.model.rows()} == set(ids[:5])
+    assert {r.lead.id for r in page.queue_model.rows()} == set(ids[:5])
 
 
 def test_identity_is_remembered_on_this_pc(qtbot, services: Services, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -142,3 +142,23 @@ def test_stage_counts(loaded: tuple[LeadQueryService, list[int], int]) -> None:
     q, _ids, _ = loaded
     counts = {c.stage: c.count for c in q.stage_counts()}
     assert counts[Stage.NEW] == 3 and counts[Stage.HANDED_OFF] == 2 and counts[Stage.WON] == 0
+
+
+@pytest.mark.parametrize("threshold", [0, 1_000_000])
+def test_score_filter_gives_the_same_page_with_either_plan(
+    loaded: tuple[LeadQueryService, list[int], int],
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    threshold: int,
+) -> None:
+    """Broad score ranges walk the sort index, narrow ones the score index: the same answer either way."""
+    import leaddesk.services.lead_query_service as module
+    from leaddesk.models import Lead
+
+    q, ids, _ = loaded
+    with db.writing() as s:
+        for score, lead_id in zip((10, 50, 90, 95, 99), ids, strict=True):
+            s.get(Lead, lead_id).score = score  # type: ignore[union-attr]
+    monkeypatch.setattr(module, "BROAD_SCORE", threshold)
+    rows = q.page(PageRequest(filter=LeadFilter(min_score=50, max_score=95)))
+    assert [r.score for r in rows] == [95, 90, 50]

@@ -28,7 +28,7 @@ def test_due_skips_lunch_and_the_night() -> None:
 
 
 def test_due_skips_weekend_and_italian_holiday() -> None:
-    # Friday 2025-12-05 17:00 + 8 h: 1 h Friday, Monday 8th is the Immacolata holiday, so Tuesday 9th 9-13,14-17
+    # Friday 2025-12-05 17:00 + 8 h: 1 h Friday; Monday 8th is the Immacolata holiday; Tuesday 9-13,14-17
     due = due_times(CAL, rome(2025, 12, 5, 17, 0), 8 * H, 0.75)
     assert due.due == rome(2025, 12, 9, 17, 0)
 

@@ -61,6 +61,8 @@ class SlaGroupFigures:
 
     handoffs: int
     accepted_in_time: int
+    #: Handoffs whose accept clock is decided (answered, or overdue): the denominator of the %.
+    accept_due: int
     accepted_in_time_pct: float | None
     accepted: int
     rejected: int
@@ -81,6 +83,8 @@ class SlaGroupFigures:
         """The figures of these handoffs at `now` (epoch seconds)."""
         items = list(facts)
         replied_in_time = sum(1 for f in items if f.replied_at is not None and f.replied_at <= f.accept_due)
+        # Like first contact: a handoff not answered and not yet due is pending, neither in time nor late.
+        reply_due = sum(1 for f in items if f.replied_at is not None or now >= f.accept_due)
         rejected = [f for f in items if f.rejected]
         accepted = sum(1 for f in items if f.replied_at is not None and not f.rejected)
         contact_due = [
@@ -94,7 +98,8 @@ class SlaGroupFigures:
         return cls(
             handoffs=len(items),
             accepted_in_time=replied_in_time,
-            accepted_in_time_pct=_pct(replied_in_time, len(items)),
+            accept_due=reply_due,
+            accepted_in_time_pct=_pct(replied_in_time, reply_due),
             accepted=accepted,
             rejected=len(rejected),
             rejected_pct=_pct(len(rejected), len(items)),

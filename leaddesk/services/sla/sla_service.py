@@ -81,6 +81,15 @@ class QueueRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SlaPeriod:
+    """A period's SLA figures with the trend of its buckets and the hours behind the medians."""
+
+    figures: SlaFigures
+    trend: tuple[SlaGroupFigures, ...]
+    contact_hours: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AlertCounts:
     at_risk: int
     breached: int
@@ -626,6 +635,21 @@ class SlaService:
         now: datetime | None = None,
     ) -> SlaFigures:
         """The SLA both ways for handoffs whose handoff falls in [start, end] (inclusive, calendar zone)."""
+        return self.period(start, end, campaign_id=campaign_id, owner_id=owner_id, now=now).figures
+
+    def period(
+        self,
+        start: date,
+        end: date,
+        *,
+        campaign_id: int | None = None,
+        owner_id: int | None = None,
+        now: datetime | None = None,
+        buckets: Sequence[tuple[date, date]] = (),
+    ) -> SlaPeriod:
+        """`figures` for the period, plus the same group figures for each of `buckets` (days or weeks
+        inside the period: the trend) and the business hours to first contact of each contacted handoff
+        (the histogram) — all from one reading of the period's handoffs, so they always agree."""
         if end < start:
             raise ValidationError("The period ends before it starts.")
         now_ts = (now or self._clock()).timestamp()
@@ -704,7 +728,11 @@ class SlaService:
             if campaign_id is not None
             else policy.monthly_mql_target * months
         )
-        return SlaFigures(
+        trend = []
+        for b_start, b_end in buckets:
+            b_lo, b_hi = (t.timestamp() for t in self.period_bounds(b_start, b_end))
+            trend.append(SlaGroupFigures.of([f for f in facts if b_lo <= f.handed_off_at < b_hi], now_ts))
+        figures = SlaFigures(
             period_start=start,
             period_end=end,
             overall=overall,
@@ -717,6 +745,8 @@ class SlaService:
             per_owner={k: SlaGroupFigures.of(v, now_ts) for k, v in sorted(by_owner.items())},
             mql_per_campaign=mql_per_campaign,
         )
+        contact_hours = [f.hours_to_contact for f in facts if f.hours_to_contact is not None]
+        return SlaPeriod(figures, tuple(trend), tuple(contact_hours))
 
     @staticmethod
     def _mql_per_campaign(

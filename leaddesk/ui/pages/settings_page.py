@@ -5,7 +5,7 @@ Features add their own section (a widget) with `add_section`; the page itself kn
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.widgets.page_header import PageHeader
@@ -20,22 +20,39 @@ class SettingsPage(QWidget):
         )
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("settingsTabs")
+        self._sections: dict[str, QWidget] = {}
+        self.tabs.currentChanged.connect(lambda _i: self.activate())
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.tabs, 1)
 
     def add_section(self, key: str, title: str, widget: QWidget) -> None:
+        # Each section scrolls, so a long form never forces the window to be tall or wide.
         widget.setObjectName(f"settings-{key}")
-        self.tabs.addTab(widget, title)
+        scroller = QScrollArea(self.tabs)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(widget)
+        self._sections[key] = widget
+        self.tabs.addTab(scroller, title)
 
     def section(self, key: str) -> QWidget | None:
+        return self._sections.get(key)
+
+    def show_section(self, key: str) -> None:
+        """Bring a section's tab to the front (it reloads, as when the user clicks the tab)."""
+        widget = self._sections[key]
         for i in range(self.tabs.count()):
-            if self.tabs.widget(i).objectName() == f"settings-{key}":
-                return self.tabs.widget(i)
-        return None
+            scroller = self.tabs.widget(i)
+            if isinstance(scroller, QScrollArea) and scroller.widget() is widget:
+                if self.tabs.currentIndex() == i:
+                    self.activate()
+                else:
+                    self.tabs.setCurrentIndex(i)
 
     def activate(self) -> None:
-        current = self.tabs.currentWidget()
+        scroller = self.tabs.currentWidget()
+        current = scroller.widget() if isinstance(scroller, QScrollArea) else scroller
         reload = getattr(current, "reload", None)
         if reload:
             reload()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 08:25:59.581321
+Create Date: 2026-11-28 09:17:26.980791
 """
 
 from __future__ import annotations
@@ -332,8 +332,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_leads_campaign_id",
-            ["campaign_id"],
+            "ix_leads_campaign_funnel",
+            ["campaign_id", "stage", "expected_value", "deleted_at"],
             unique=False,
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
@@ -661,7 +661,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_leads_closed_at"))
         batch_op.drop_index("ix_leads_city", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(
-            "ix_leads_campaign_id", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
+            "ix_leads_campaign_funnel", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
         )
 
     op.drop_table("leads")
