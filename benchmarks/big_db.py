@@ -31,7 +31,7 @@ from leaddesk.services import demo_data as data  # noqa: E402
 #: "Now" for the benchmark data; benchmarks inject it as their clock.
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 CACHE_DIR = Path(os.environ.get("LEADDESK_BENCH_DIR", Path(tempfile.gettempdir()) / "leaddesk-bench"))
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 SALES_REPS = 12
 CAMPAIGNS = 40
 

@@ -4,41 +4,34 @@ and (for the GUI) the main window. Nothing else looks things up globally."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leaddesk import config
 from leaddesk.domain.clock import Clock, system_clock
 from leaddesk.models.database import Database
 from leaddesk.opening import OpenedDatabase, open_database_safely
 from leaddesk.services.campaign_service import CampaignService
-from leaddesk.services.demo_service import DemoService
 from leaddesk.services.duplicate_service import DuplicateService
-from leaddesk.services.export.leads_export import LeadExportService
-from leaddesk.services.importing.import_service import ImportService
-from leaddesk.services.lead_entry_service import LeadEntryService
 from leaddesk.services.lead_query_service import LeadQueryService
 from leaddesk.services.lifecycle_service import LifecycleService
-from leaddesk.services.maintenance_service import MaintenanceService
-from leaddesk.services.meeting_report_service import MeetingReportService
+from leaddesk.services.maintenance_service import MaintenanceService, backups_dir_for
 from leaddesk.services.pipeline_service import PipelineService
-from leaddesk.services.privacy_service import PrivacyService
-from leaddesk.services.reporting.reporting_service import ReportingService
 from leaddesk.services.saved_filter_service import SavedFilterService
 from leaddesk.services.scoring_service import ScoringService
 from leaddesk.services.settings_service import SettingsService
 from leaddesk.services.sla.sla_service import SlaService
 from leaddesk.services.team_service import TeamService
 
-
-def backups_dir_for(db_path: Path) -> Path:
-    """Backups live beside the database, in a `backups` folder."""
-    return db_path.parent / "backups"
-
-
-def backup_before_migration(db_path: Path) -> Path:
-    from leaddesk.storage.backup import BackupReason, backup_now
-
-    return backup_now(db_path, backups_dir_for(db_path), BackupReason.PRE_MIGRATION)
+if TYPE_CHECKING:
+    from leaddesk.services.demo_service import DemoService
+    from leaddesk.services.export.leads_export import LeadExportService
+    from leaddesk.services.importing.import_service import ImportService
+    from leaddesk.services.lead_entry_service import LeadEntryService
+    from leaddesk.services.meeting_report_service import MeetingReportService
+    from leaddesk.services.privacy_service import PrivacyService
+    from leaddesk.services.reporting.reporting_service import ReportingService
 
 
 @dataclass
@@ -52,21 +45,65 @@ class Services:
     lifecycle: LifecycleService
     leads: LeadQueryService
     settings: SettingsService
-    demo: DemoService
     sla: SlaService
     scoring: ScoringService
     saved_filters: SavedFilterService
     duplicates: DuplicateService
-    lead_entry: LeadEntryService
-    privacy: PrivacyService
     maintenance: MaintenanceService
     pipeline: PipelineService
-    reporting: ReportingService
-    meeting_reports: MeetingReportService
-    lead_export: LeadExportService
-    imports: ImportService
     #: What opening the database found and holds (lock, notices); None when built on a bare Database.
     opened: OpenedDatabase | None = None
+
+    # Services whose modules are heavy to import (spreadsheets, charts, phone numbers…) are built on first
+    # use, so the window opens without loading them.
+
+    @cached_property
+    def demo(self) -> DemoService:
+        from leaddesk.services.demo_service import DemoService
+
+        return DemoService(self.db, self.lifecycle, self.clock)
+
+    @cached_property
+    def lead_entry(self) -> LeadEntryService:
+        from leaddesk.services.lead_entry_service import LeadEntryService
+
+        return LeadEntryService(self.db, self.lifecycle)
+
+    @cached_property
+    def privacy(self) -> PrivacyService:
+        from leaddesk.services.privacy_service import PrivacyService
+
+        return PrivacyService(self.db, self.clock)
+
+    @cached_property
+    def reporting(self) -> ReportingService:
+        from leaddesk.services.reporting.reporting_service import ReportingService
+
+        return ReportingService(self.db, self.sla, self.clock)
+
+    @cached_property
+    def meeting_reports(self) -> MeetingReportService:
+        from leaddesk.services.meeting_report_service import MeetingReportService
+
+        return MeetingReportService(self.db, self.clock)
+
+    @cached_property
+    def lead_export(self) -> LeadExportService:
+        from leaddesk.services.export.leads_export import LeadExportService
+
+        return LeadExportService(self.db, self.sla, self.clock)
+
+    @cached_property
+    def imports(self) -> ImportService:
+        from leaddesk.services.importing.import_service import ImportService
+
+        return ImportService(
+            self.db,
+            self.clock,
+            refresh_clocks=self.sla.refresh_clocks,
+            rescore=self.scoring.on_leads_changed,
+            backup=self.maintenance.backup_before,
+        )
 
     @property
     def backups_dir(self) -> Path | None:
@@ -96,25 +133,12 @@ def build_services(db: Database, clock: Clock = system_clock) -> Services:
         lifecycle=lifecycle,
         leads=LeadQueryService(db),
         settings=SettingsService(db, clock),
-        demo=DemoService(db, lifecycle, clock),
         sla=sla,
         scoring=scoring,
         saved_filters=SavedFilterService(db),
         duplicates=DuplicateService(db),
-        lead_entry=LeadEntryService(db, lifecycle),
-        privacy=PrivacyService(db, clock),
         maintenance=maintenance,
         pipeline=PipelineService(db, clock),
-        reporting=ReportingService(db, sla, clock),
-        meeting_reports=MeetingReportService(db, clock),
-        lead_export=LeadExportService(db, sla, clock),
-        imports=ImportService(
-            db,
-            clock,
-            refresh_clocks=sla.refresh_clocks,
-            rescore=scoring.on_leads_changed,
-            backup=maintenance.backup_before,
-        ),
     )
 
 

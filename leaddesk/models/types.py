@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -39,5 +38,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-#: JSON that is JSONB on PostgreSQL (indexable, compact) and JSON text on SQLite.
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+class JSONType(TypeDecorator[Any]):
+    """JSON that is JSONB on PostgreSQL (indexable, compact) and JSON text on SQLite.
+
+    The PostgreSQL type is looked up only on PostgreSQL, so a SQLite start does not import that dialect.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())

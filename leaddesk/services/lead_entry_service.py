@@ -9,14 +9,12 @@ size of zero or more. It returns every problem at once so a form can mark each f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from leaddesk.domain.errors import ValidationError
-from leaddesk.domain.identity import fold, missing_identity
+from leaddesk.domain.identity import missing_identity
 from leaddesk.domain.records import LeadDraft
 from leaddesk.models.database import Database
 from leaddesk.services.duplicate_service import DuplicateMatch, MatchedBy, find_match_details
@@ -35,33 +33,6 @@ MAX_LENGTHS = {
     "province": 60,
     "city": 100,
     "source": 100,
-}
-
-_COUNTRY_NAMES = {
-    "italia": "IT",
-    "italy": "IT",
-    "germania": "DE",
-    "germany": "DE",
-    "deutschland": "DE",
-    "francia": "FR",
-    "france": "FR",
-    "spagna": "ES",
-    "spain": "ES",
-    "espana": "ES",
-    "svizzera": "CH",
-    "switzerland": "CH",
-    "schweiz": "CH",
-    "austria": "AT",
-    "osterreich": "AT",
-    "regno unito": "GB",
-    "united kingdom": "GB",
-    "uk": "GB",
-    "stati uniti": "US",
-    "united states": "US",
-    "usa": "US",
-    "paesi bassi": "NL",
-    "netherlands": "NL",
-    "olanda": "NL",
 }
 
 
@@ -93,31 +64,12 @@ class DuplicateLeadError(ValidationError):
         self.match = match
 
 
-def normalise_email(value: str) -> str:
-    """A syntactically valid address with a lower-case domain; raises ValueError with the reason."""
-    try:
-        result = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(str(exc)) from exc
-    return str(result.normalized)
+def _normalisers() -> tuple[Callable[[str], str], Callable[[str, str], str], Callable[[str], str]]:
+    """The importer's normalisation (one set of rules for every way a lead comes in), imported on first
+    use: email and phone validation load big tables the window does not need to start."""
+    from leaddesk.services.importing.normalising import normalise_country, normalise_email, normalise_phone
 
-
-def normalise_phone(value: str, default_region: str = "IT") -> str:
-    """The number in E.164 (+393471234567); raises ValueError when it is not a possible number."""
-    try:
-        number = phonenumbers.parse(value, default_region)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"'{value}' is not a phone number") from exc
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError(f"'{value}' is not a possible phone number")
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-
-
-def normalise_country(value: str) -> str:
-    folded = fold(value)
-    if len(folded) == 2 and folded.isalpha():
-        return folded.upper()
-    return _COUNTRY_NAMES.get(folded, " ".join(value.split()))
+    return normalise_email, normalise_phone, normalise_country
 
 
 def normalise_draft(draft: LeadDraft, *, default_region: str = "IT") -> tuple[LeadDraft, list[FieldProblem]]:
@@ -130,6 +82,7 @@ def normalise_draft(draft: LeadDraft, *, default_region: str = "IT") -> tuple[Le
             value = value.strip() if f.name == "notes" else " ".join(value.split())
             changes[f.name] = value or None
     clean = replace(draft, **changes)
+    normalise_email, normalise_phone, normalise_country = _normalisers()
     if clean.email:
         try:
             clean = replace(clean, email=normalise_email(clean.email))

@@ -266,7 +266,7 @@ def start_window(services: Services, startup: StartUp, pc: PcSettings, *, first_
     startup.warn_about_location(services)
     if ctx.member is None:
         IdentityDialog(ctx).exec()
-    window = MainWindow(ctx)
+    window = MainWindow(ctx, defer_pages=True)
     if read_only:
         window.setWindowTitle(tr("Start", "%1 — read-only").replace("%1", window.windowTitle()))
     message = startup.status_text(services)

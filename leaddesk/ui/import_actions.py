@@ -6,7 +6,7 @@ on the main window. `install_import_actions(window)` is called once by the main 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
@@ -14,9 +14,15 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 
 from leaddesk.domain.queries import LeadFilter
 from leaddesk.ui.context import AppContext
-from leaddesk.ui.dialogs.import_wizard import EXTENSIONS, ImportWizard
 from leaddesk.ui.i18n import tr
-from leaddesk.ui.widgets.import_batches import ImportHistoryDialog
+
+if TYPE_CHECKING:
+    from leaddesk.ui.dialogs.import_wizard import ImportWizard
+    from leaddesk.ui.widgets.import_batches import ImportHistoryDialog
+
+#: Files the window accepts when dropped (the wizard's readers handle exactly these); the wizard itself
+#: (and the spreadsheet readers behind it) is imported on first use, not when the window starts.
+EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
 
 
 def show_imported_leads(window: Any, batch_id: int) -> None:
@@ -38,6 +44,8 @@ def open_import_wizard(
 ) -> ImportWizard:
     """Open the import wizard (window-modal, non-blocking), on `path` if given."""
     window = parent.window() if parent is not None else None
+    from leaddesk.ui.dialogs.import_wizard import ImportWizard
+
     wizard = ImportWizard(
         ctx,
         window or parent,
@@ -93,6 +101,8 @@ class ImportActions(QObject):
         return self.wizard
 
     def open_history(self) -> ImportHistoryDialog:
+        from leaddesk.ui.widgets.import_batches import ImportHistoryDialog
+
         self.history = ImportHistoryDialog(self.ctx, self.window)
         self.history.open()
         return self.history

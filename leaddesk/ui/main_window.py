@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,31 +25,62 @@ from leaddesk.ui.context import AppContext
 from leaddesk.ui.data_safety_menu import install_data_safety_menu
 from leaddesk.ui.formatting import role_label
 from leaddesk.ui.import_actions import install_import_actions
-from leaddesk.ui.pages.dashboard_page import DashboardPage
-from leaddesk.ui.pages.marketing_page import MarketingPage
-from leaddesk.ui.pages.reports_page import ReportsPage
-from leaddesk.ui.pages.sales_page import SalesPage
-from leaddesk.ui.pages.settings_page import SettingsPage
 from leaddesk.ui.resources import icon
 
 AREAS = ("marketing", "sales", "dashboard", "reports", "settings")
+DEFERRED_PAGES_AFTER_MS = 300
+#: Where each area's page lives; pages are imported and built when first needed (see `_Pages`).
+PAGE_CLASSES = {
+    "marketing": ("leaddesk.ui.pages.marketing_page", "MarketingPage"),
+    "sales": ("leaddesk.ui.pages.sales_page", "SalesPage"),
+    "dashboard": ("leaddesk.ui.pages.dashboard_page", "DashboardPage"),
+    "reports": ("leaddesk.ui.pages.reports_page", "ReportsPage"),
+    "settings": ("leaddesk.ui.pages.settings_page", "SettingsPage"),
+}
+
+
+class _Pages(Mapping[str, QWidget]):
+    """The areas' pages, each imported and built on first access.
+
+    The window builds the page it opens on, shows itself, and builds the others right after (so their
+    menu entries and settings sections appear a moment later): the window is usable sooner.
+    """
+
+    def __init__(self, build: Callable[[str], QWidget]) -> None:
+        self._build = build
+        self._built: dict[str, QWidget] = {}
+
+    def __getitem__(self, key: str) -> QWidget:
+        if key not in AREAS:
+            raise KeyError(key)
+        if key not in self._built:
+            self._built[key] = self._build(key)
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(AREAS)
+
+    def __len__(self) -> int:
+        return len(AREAS)
+
+    def built(self) -> list[QWidget]:
+        return list(self._built.values())
+
+    def built_keys(self) -> list[str]:
+        return list(self._built)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, *, defer_pages: bool = False) -> None:
+        """`defer_pages` (the app's start): build the page the window opens on now and the others right
+        after the window shows, so it is usable sooner; otherwise every page is built here."""
         super().__init__()
         self.ctx = ctx
         self.setWindowTitle("LeadDesk")
         self.setWindowIcon(icon("leaddesk"))
         self.resize(1280, 800)
 
-        self.pages: dict[str, QWidget] = {
-            "marketing": MarketingPage(ctx, self),
-            "sales": SalesPage(ctx, self),
-            "dashboard": DashboardPage(ctx, self),
-            "reports": ReportsPage(ctx, self),
-            "settings": SettingsPage(ctx, self),
-        }
+        self.pages = _Pages(self._build_page)
         labels = {
             "marketing": self.tr("Marketing"),
             "sales": self.tr("Sales"),
@@ -65,7 +99,7 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(QSize(150, 40))
             self.nav.addItem(item)
-            self.stack.addWidget(self.pages[key])
+            self.stack.addWidget(QWidget(self.stack))  # the page takes its place when built
         self.nav.currentRowChanged.connect(self._switch)
 
         central = QWidget(self)
@@ -77,20 +111,49 @@ class MainWindow(QMainWindow):
 
         self._build_menus(labels)
         self._build_status_bar()
-        # Each page may add its menu actions, status bar widgets or settings sections to the shell.
-        for page in self.pages.values():
-            install = getattr(page, "install", None)
-            if install:
-                install(self)
+        if not defer_pages:
+            self._build_all_pages()
         install_data_safety_menu(self)
         install_import_actions(self)
         self._restore_window()
         area = self.ctx.pc.text("window/area", "marketing")
         self.show_area(area if area in AREAS else "marketing")
+        if defer_pages:
+            # After the first page's data has had time to arrive; then one page per turn of the event
+            # loop, so the window stays responsive while they are built.
+            QTimer.singleShot(DEFERRED_PAGES_AFTER_MS, self._build_next_page)
+
+    def _build_page(self, key: str) -> QWidget:
+        """Import and build one area's page, put it in its place, and let it install its menu entries,
+        status bar widgets or settings sections in the shell."""
+        module_name, class_name = PAGE_CLASSES[key]
+        page: QWidget = getattr(importlib.import_module(module_name), class_name)(self.ctx, self)
+        index = AREAS.index(key)
+        current = self.stack.currentIndex()
+        placeholder = self.stack.widget(index)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.stack.insertWidget(index, page)
+        self.stack.setCurrentIndex(current)
+        install = getattr(page, "install", None)
+        if install:
+            install(self)
+        return page
+
+    def _build_all_pages(self) -> None:
+        for key in AREAS:
+            self.pages[key]
+
+    def _build_next_page(self) -> None:
+        missing = [key for key in AREAS if key not in self.pages.built_keys()]
+        if missing:
+            self.pages[missing[0]]
+            QTimer.singleShot(0, self._build_next_page)
 
     # --- navigation ----------------------------------------------------------------------------------
 
     def show_area(self, key: str) -> None:
+        self.pages[key]  # built before it is shown
         self.nav.setCurrentRow(AREAS.index(key))
 
     def current_area(self) -> str:
@@ -99,6 +162,7 @@ class MainWindow(QMainWindow):
     def _switch(self, row: int) -> None:
         if row < 0:
             return
+        self.pages[AREAS[row]]
         self.stack.setCurrentIndex(row)
         page = self.stack.currentWidget()
         activate = getattr(page, "activate", None)
@@ -186,7 +250,7 @@ class MainWindow(QMainWindow):
         self.ctx.pc.set_bytes("window/geometry", self.saveGeometry())
         self.ctx.pc.set_bytes("window/state", self.saveState())
         self.ctx.pc.set_text("window/area", self.current_area())
-        for page in self.pages.values():
+        for page in self.pages.built():
             save = getattr(page, "save_state", None)
             if save:
                 save()

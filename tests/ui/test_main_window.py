@@ -152,3 +152,17 @@ def test_dashboard_shows_real_stage_counts(qtbot, ctx: AppContext, services: Ser
 def services_loaded(page):  # type: ignore[no-untyped-def]
     """The dashboard has no signal of its own; its bars change when counts arrive."""
     return page.bars[Stage.NEW][1].valueChanged
+
+
+def test_the_app_start_builds_other_pages_after_the_window_shows(qtbot, ctx: AppContext) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(ctx, defer_pages=True)
+    qtbot.addWidget(window)
+    built = {type(p).__name__ for p in window.pages.built()}
+    assert "MarketingPage" in built and not built & {"SalesPage", "DashboardPage", "ReportsPage"}
+    window.show()
+    qtbot.waitUntil(lambda: len(window.pages.built()) == len(AREAS), timeout=10_000)
+    # Pages built later still install their parts in the shell: the Sales menu, the settings sections.
+    assert any(a.text().replace("&", "") == "Sales" for a in window.menuBar().actions())
+    assert window.pages["settings"].section("sla") is not None  # type: ignore[attr-defined]
+    window.show_area("reports")
+    assert window.stack.currentWidget() is window.pages["reports"]

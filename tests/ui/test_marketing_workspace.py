@@ -119,7 +119,7 @@ def test_campaign_created_in_the_panel_and_leads_typed_in(
         form.ok_button.click()
     lead_id = saved.args[0]
     detail = services.leads.detail(lead_id)
-    assert detail.profile.email == "Anna.Bianchi@example.it" and detail.profile.phone == "+393471112222"
+    assert detail.profile.email == "anna.bianchi@example.it" and detail.profile.phone == "+393471112222"
     assert detail.profile.campaign_id == campaign_id and detail.score == 25 + 5 + 15  # CEO, one touch, today
     assert _events(services, lead_id) == [EventKind.CREATED]
 

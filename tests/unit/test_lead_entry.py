@@ -24,7 +24,7 @@ def test_normalise_cleans_fields() -> None:
     )
     assert problems == []
     assert clean.first_name == "Maria Grazia" and clean.company is None
-    assert clean.email == "Maria@example.it" and clean.phone == "+393471234567" and clean.country == "IT"
+    assert clean.email == "maria@example.it" and clean.phone == "+393471234567" and clean.country == "IT"
     assert normalise_draft(LeadDraft(phone="+41 44 668 18 00"))[0].phone == "+41446681800"
 
 

@@ -41,8 +41,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from leaddesk.services.calendar._timeline import EPOCH, ZoneTimeline, zone_timeline
 from leaddesk.services.calendar.errors import CalendarError
 from leaddesk.services.calendar.hours import (
@@ -128,6 +126,8 @@ def _instant(t: float) -> datetime:
 @lru_cache(maxsize=64)
 def _holiday_language(country: str, subdivision: str | None) -> str | None:
     """The country's language for holiday names; `CalendarError` for an unknown country or subdivision."""
+    import holidays  # imported on first use: loading the package takes a while
+
     try:
         entity = holidays.country_holidays(country, subdiv=subdivision)
     except (NotImplementedError, ValueError, KeyError, AttributeError):
@@ -145,6 +145,8 @@ def _holiday_language(country: str, subdivision: str | None) -> str | None:
 @lru_cache(maxsize=1024)
 def _holiday_names(country: str, subdivision: str | None, year: int, language: str | None) -> dict[date, str]:
     """Public holidays falling in ``year`` (including ones a neighbouring year's rules move into it)."""
+    import holidays
+
     entity = holidays.country_holidays(
         country, subdiv=subdivision, years=range(year - 1, year + 2), language=language
     )

@@ -46,10 +46,10 @@ from leaddesk.services.importing.presets import PresetRow
 from leaddesk.ui.background import TaskControl, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
+from leaddesk.ui.import_actions import EXTENSIONS
 from leaddesk.ui.widgets.import_mapping import MappingTable
 
 #: File types the wizard (and drag and drop) accepts.
-EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
 PREVIEW_ROWS = 20
 REGIONS = ("IT", "CH", "SM", "DE", "FR", "ES", "AT", "GB", "US")
 PAGE_FILE, PAGE_MAPPING, PAGE_CHECK, PAGE_RUN, PAGE_SUMMARY = range(5)

@@ -10,6 +10,9 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QVBoxLayout, QWid
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.widgets.page_header import PageHeader
 
+#: The order of the tabs, whichever feature adds its section first.
+SECTION_ORDER = ("team", "sla", "scoring", "data-safety")
+
 
 class SettingsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -34,7 +37,17 @@ class SettingsPage(QWidget):
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setWidget(widget)
         self._sections[key] = widget
-        self.tabs.addTab(scroller, title)
+        rank = SECTION_ORDER.index(key) if key in SECTION_ORDER else len(SECTION_ORDER)
+        position = sum(
+            1
+            for other in self._sections
+            if other != key
+            and (SECTION_ORDER.index(other) if other in SECTION_ORDER else len(SECTION_ORDER)) <= rank
+        )
+        current = self.tabs.currentWidget()
+        self.tabs.insertTab(position, scroller, title)
+        if current is not None:
+            self.tabs.setCurrentWidget(current)
 
     def section(self, key: str) -> QWidget | None:
         return self._sections.get(key)
@@ -45,10 +58,7 @@ class SettingsPage(QWidget):
         for i in range(self.tabs.count()):
             scroller = self.tabs.widget(i)
             if isinstance(scroller, QScrollArea) and scroller.widget() is widget:
-                if self.tabs.currentIndex() == i:
-                    self.activate()
-                else:
-                    self.tabs.setCurrentIndex(i)
+                self.tabs.setCurrentIndex(i)
 
     def activate(self) -> None:
         scroller = self.tabs.currentWidget()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 09:17:26.980791
+Create Date: 2026-11-28 10:26:55.805682
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from leaddesk.models.search import create_search_index, drop_search_index
 # Migrations keep their own copy of column types, so later model changes never rewrite history.
 JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 LIVE = "deleted_at IS NULL"
+TRASHED = "deleted_at IS NOT NULL"
 
 revision = "0001"
 down_revision = None
@@ -360,7 +361,6 @@ def upgrade() -> None:
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
         )
-        batch_op.create_index(batch_op.f("ix_leads_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_leads_import_batch_id"), ["import_batch_id"], unique=False)
         batch_op.create_index(
             "ix_leads_last_name",
@@ -438,6 +438,13 @@ def upgrade() -> None:
             unique=False,
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
+            "ix_leads_trash",
+            ["deleted_at"],
+            unique=False,
+            sqlite_where=sa.text(TRASHED),
+            postgresql_where=sa.text(TRASHED),
         )
         batch_op.create_index(
             "ix_leads_updated_at",
@@ -634,6 +641,11 @@ def downgrade() -> None:
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_index("ix_leads_updated_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(
+            "ix_leads_trash",
+            sqlite_where=sa.text(TRASHED),
+            postgresql_where=sa.text(TRASHED),
+        )
+        batch_op.drop_index(
             "ix_leads_stage_contact_due_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
         )
         batch_op.drop_index(
@@ -655,7 +667,6 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_leads_last_name", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(batch_op.f("ix_leads_import_batch_id"))
-        batch_op.drop_index(batch_op.f("ix_leads_deleted_at"))
         batch_op.drop_index("ix_leads_created_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index("ix_leads_company", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(batch_op.f("ix_leads_closed_at"))
