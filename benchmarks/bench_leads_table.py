@@ -10,6 +10,7 @@ peak memory of that process while browsing (scrolling through 20 pages).
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
 import statistics
@@ -85,7 +86,7 @@ def service_figures(db_path: Path) -> None:
 
 
 CHILD = r"""
-import os, sys, time, resource
+import os, sys, threading, time, resource
 T0 = float(sys.argv[2])
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from leaddesk.app import open_services
@@ -93,20 +94,32 @@ from leaddesk.ui.application import make_application
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.main_window import MainWindow
 from leaddesk.ui.pc_settings import PcSettings
-from PySide6.QtCore import QSettings, QEventLoop, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QTimer
 app = make_application()
 services = open_services(sys.argv[1], defer_check=True)
 ctx = AppContext(services, PcSettings(QSettings(sys.argv[3], QSettings.Format.IniFormat)))
 window = MainWindow(ctx, defer_pages=True)
-window.show()
 model = window.pages["marketing"].browser.model
+viewport = window.pages["marketing"].browser.view.viewport()
 loop = QEventLoop()
-model.loaded.connect(loop.quit)
-if model.rowCount() == 0:
-    loop.exec()
-app.processEvents()
-window.repaint()
-usable = time.time() - T0
+PAINTED = []
+
+
+class FirstPaint(QObject):
+    # The moment the table's first rows are on screen: its first paint with rows has finished.
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and model.rowCount() and not PAINTED:
+            QTimer.singleShot(0, lambda: (PAINTED.append(time.time()), loop.quit()))
+        return False
+
+
+watcher = FirstPaint()
+viewport.installEventFilter(watcher)
+window.show()
+# As the app does: the deferred integrity check runs while the window is already usable.
+threading.Thread(target=services.opened.verify, daemon=True).start()
+loop.exec()
+usable = PAINTED[0] - T0
 view = window.pages["marketing"].browser.view
 for _ in range(20):
     before = model.rowCount()
@@ -126,8 +139,11 @@ services.close()
 def startup_figures(db_path: Path) -> None:
     ini = Path("/tmp/leaddesk-bench/pc.ini")
     ini.unlink(missing_ok=True)
+    # A user's installation has byte-code (pip compiles it, Python caches it on the first run). Machines
+    # that set PYTHONDONTWRITEBYTECODE would otherwise measure compiling LeadDesk's sources every time.
+    compileall.compile_dir(ROOT / "leaddesk", quiet=1)
     runs = []
-    for _ in range(3):
+    for _ in range(5):
         t0 = time.time()
         out = subprocess.run(
             [sys.executable, "-c", CHILD, str(db_path), repr(t0), str(ini)],
@@ -139,8 +155,8 @@ def startup_figures(db_path: Path) -> None:
         runs.append((float(out[0]), float(out[1]), int(out[2])))
     usable = statistics.median(r[0] for r in runs)
     peak = max(r[1] for r in runs)
-    print("Window (fresh process each run, median of 3):")
-    print(f"  launch → window shown with first page   {usable * 1000:7.0f} ms")
+    print("Window (fresh process each run, median of 5):")
+    print(f"  launch → first page of leads painted     {usable * 1000:7.0f} ms")
     print(f"  peak memory while browsing {runs[0][2]:,} rows   {peak:7.0f} MB")
 
 

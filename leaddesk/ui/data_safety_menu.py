@@ -396,6 +396,8 @@ class DataSafetySettings(QWidget):
         self.confirm_box: QMessageBox | None = None
 
     def reload(self) -> None:
+        if self._loading:  # one load at a time: a late second answer would undo the user's edits
+            return
         self._loading = True
 
         def work() -> tuple[BackupRetention, DataRetention]:
@@ -499,10 +501,12 @@ class DataSafetySettings(QWidget):
 def install_data_safety_menu(window: MainWindow) -> DataSafety:
     """Add File → Back up now / Restore… / Check database and the Settings → Data safety section."""
     safety = DataSafety(window)
-    settings = window.pages.get("settings")
-    add_section = getattr(settings, "add_section", None)
-    if add_section is not None:
-        add_section("data-safety", tr("DataSafety", "Data safety"), DataSafetySettings(window.ctx))
+    window.pages.when_built(
+        "settings",
+        lambda settings: settings.add_section(  # type: ignore[attr-defined]
+            "data-safety", tr("DataSafety", "Data safety"), DataSafetySettings(window.ctx)
+        ),
+    )
     return safety
 
 

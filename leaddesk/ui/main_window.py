@@ -28,7 +28,8 @@ from leaddesk.ui.import_actions import install_import_actions
 from leaddesk.ui.resources import icon
 
 AREAS = ("marketing", "sales", "dashboard", "reports", "settings")
-DEFERRED_PAGES_AFTER_MS = 300
+#: The other pages are built once the first page has its data, or after this long at the latest.
+DEFERRED_PAGES_AFTER_MS = 2000
 #: Where each area's page lives; pages are imported and built when first needed (see `_Pages`).
 PAGE_CLASSES = {
     "marketing": ("leaddesk.ui.pages.marketing_page", "MarketingPage"),
@@ -49,13 +50,24 @@ class _Pages(Mapping[str, QWidget]):
     def __init__(self, build: Callable[[str], QWidget]) -> None:
         self._build = build
         self._built: dict[str, QWidget] = {}
+        self._waiting: dict[str, list[Callable[[QWidget], None]]] = {}
 
     def __getitem__(self, key: str) -> QWidget:
         if key not in AREAS:
             raise KeyError(key)
         if key not in self._built:
-            self._built[key] = self._build(key)
+            self._built[key] = page = self._build(key)
+            for callback in self._waiting.pop(key, []):
+                callback(page)
         return self._built[key]
+
+    def when_built(self, key: str, callback: Callable[[QWidget], None]) -> None:
+        """Run `callback(page)` once the page exists (now, if it does) without building it early: a
+        page adds its settings section this way, and Settings is built after the first page shows."""
+        if key in self._built:
+            callback(self._built[key])
+        else:
+            self._waiting.setdefault(key, []).append(callback)
 
     def __iter__(self) -> Iterator[str]:
         return iter(AREAS)
@@ -81,6 +93,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
 
         self.pages = _Pages(self._build_page)
+        self._deferred_started = False
         labels = {
             "marketing": self.tr("Marketing"),
             "sales": self.tr("Sales"),
@@ -119,9 +132,12 @@ class MainWindow(QMainWindow):
         area = self.ctx.pc.text("window/area", "marketing")
         self.show_area(area if area in AREAS else "marketing")
         if defer_pages:
-            # After the first page's data has had time to arrive; then one page per turn of the event
-            # loop, so the window stays responsive while they are built.
-            QTimer.singleShot(DEFERRED_PAGES_AFTER_MS, self._build_next_page)
+            # Once the first page shows its data (building a page takes the GUI thread for a moment, and
+            # the first data is what the user waits for); then one page per turn of the event loop.
+            ready = getattr(self.stack.currentWidget(), "ready", None)
+            if ready is not None:
+                ready.connect(self._start_deferred_pages)
+            QTimer.singleShot(DEFERRED_PAGES_AFTER_MS, self._start_deferred_pages)
 
     def _build_page(self, key: str) -> QWidget:
         """Import and build one area's page, put it in its place, and let it install its menu entries,
@@ -143,6 +159,11 @@ class MainWindow(QMainWindow):
     def _build_all_pages(self) -> None:
         for key in AREAS:
             self.pages[key]
+
+    def _start_deferred_pages(self, *_args: object) -> None:
+        if not self._deferred_started:
+            self._deferred_started = True
+            QTimer.singleShot(50, self._build_next_page)  # after the first data is painted
 
     def _build_next_page(self) -> None:
         missing = [key for key in AREAS if key not in self.pages.built_keys()]

@@ -6,10 +6,10 @@ business hours to first contact against the target, why leads were returned and 
 rate and revenue by campaign. Above them, the headline figures of the period and how many leads stand at
 each stage right now.
 
-The numbers come from `ReportingService` and the figures are built on a worker thread in two parts: the
-flow of the period (SQL aggregates, quick) and the SLA side (the SLA service's figures, slower on big
-databases), so the first charts show while the second part is computed. Results of a period the user has
-already left are dropped.
+The numbers come from `ReportingService` and the figures are built on worker threads in two parts that
+run side by side: the flow of the period (SQL aggregates, quick) and the SLA side (the SLA service's
+figures, slower on big databases), so the first charts show while the second part is computed. Results
+of a period the user has already left are dropped.
 """
 
 from __future__ import annotations
@@ -266,12 +266,16 @@ class DashboardPage(QWidget):
             figures = build_figures(_Sla(data), SLA_CHARTS, palette)
             return data, figures, t1 - t0, time.perf_counter() - t1
 
-        pool = query_pool()
+        # The two parts run side by side (both only read): while one waits for the database, the other
+        # computes or builds its figures.
         self._controls = [
+            run_task(sla, on_done=lambda r: self._shown(request, "sla", r), on_error=self._failed),
             run_task(
-                flow, on_done=lambda r: self._shown(request, "flow", r), on_error=self._failed, pool=pool
+                flow,
+                on_done=lambda r: self._shown(request, "flow", r),
+                on_error=self._failed,
+                pool=query_pool(),
             ),
-            run_task(sla, on_done=lambda r: self._shown(request, "sla", r), on_error=self._failed, pool=pool),
         ]
 
     def _failed(self, exc: BaseException) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -91,6 +91,9 @@ def marketing_columns() -> list[LeadColumn]:
 
 
 class MarketingPage(QWidget):
+    #: The leads table has its first page (or failed to get it): the window is usable.
+    ready = Signal()
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
@@ -235,6 +238,7 @@ class MarketingPage(QWidget):
         ctx.data_changed.connect(self.refresh_side_data)
         ctx.identity_changed.connect(lambda _m: self._reload_saved_filters())
         self._loaded_once = False
+        self._ready_sent = False
         self._selection_changed()
 
     def _bulk(self, name: str, text: str, slot: Callable[[], Any], object_name: str) -> QPushButton:
@@ -266,17 +270,20 @@ class MarketingPage(QWidget):
                 file_menu.insertAction(first, action)
             if first is not None:
                 file_menu.insertSeparator(first)
-        settings = getattr(window, "pages", {}).get("settings")
-        if settings is not None and hasattr(settings, "add_section"):
-            from leaddesk.ui.settings.scoring_settings import ScoringSettings
-            from leaddesk.ui.settings.team_settings import TeamSettings
-
-            scoring = ScoringSettings(self._ctx, settings)
-            scoring.rules_saved.connect(self._rules_changed)
-            settings.add_section("scoring", self.tr("Lead scoring"), scoring)
-            settings.add_section("team", self.tr("Team"), TeamSettings(self._ctx, settings))
+        pages = getattr(window, "pages", None)
+        if pages is not None:
+            pages.when_built("settings", self._add_settings_sections)
         # Recency points fade with time: re-score once a day, quietly, in the background.
         QTimer.singleShot(3000, self, self._rescore_if_stale)
+
+    def _add_settings_sections(self, settings: Any) -> None:
+        from leaddesk.ui.settings.scoring_settings import ScoringSettings
+        from leaddesk.ui.settings.team_settings import TeamSettings
+
+        scoring = ScoringSettings(self._ctx, settings)
+        scoring.rules_saved.connect(self._rules_changed)
+        settings.add_section("scoring", self.tr("Lead scoring"), scoring)
+        settings.add_section("team", self.tr("Team"), TeamSettings(self._ctx, settings))
 
     def _rescore_if_stale(self) -> None:
         scoring = self._ctx.services.scoring
@@ -291,7 +298,19 @@ class MarketingPage(QWidget):
     def activate(self) -> None:
         if not self._loaded_once:
             self._loaded_once = True
-            self.refresh()
+            # The leads table first; the side panels once it has its page, so they do not compete.
+            model = self.browser.model
+            model.loaded.connect(self._first_page_arrived)
+            model.failed.connect(self._first_page_arrived)
+            self._filter_changed(self.filter_bar.lead_filter())
+
+    def _first_page_arrived(self, *_args: object) -> None:
+        if self._ready_sent:
+            return
+        self._ready_sent = True
+        self.ready.emit()
+        self.refresh_side_data()
+        self.returned.refresh()
 
     def refresh(self) -> None:
         self.refresh_side_data()

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,6 +56,8 @@ ALL_REPS = -1
 
 
 class SalesPage(QWidget):
+    #: The queue has its first page (or failed to get it): the window is usable.
+    ready = Signal()
     #: How often the countdown of the visible rows is recomputed.
     TICK_MS = 1000
 
@@ -135,6 +137,9 @@ class SalesPage(QWidget):
         self.queue.current_changed.connect(self._queue_current)
         self.queue.activated.connect(lambda _row: self.open_current())
         self.queue_model.loaded.connect(self._queue_loaded)
+        self._ready_sent = False
+        self.queue_model.loaded.connect(self._first_queue_arrived)
+        self.queue_model.failed.connect(self._first_queue_arrived)
         self.queue_model.states_changed.connect(lambda _ids: self.refresh_counts())
         self.follow_ups.current_changed.connect(self._follow_up_current)
         self.follow_ups.activated.connect(lambda _row: self.open_current())
@@ -264,6 +269,11 @@ class SalesPage(QWidget):
                 self.tr("%n follow-up(s) today", None, follow).replace(str(follow), format_int(follow))
             )
         self.header.subtitle.setText(" · ".join(parts))
+
+    def _first_queue_arrived(self, *_args: object) -> None:
+        if not self._ready_sent:
+            self._ready_sent = True
+            self.ready.emit()
 
     def _queue_loaded(self) -> None:
         self._update_subtitle()
@@ -513,7 +523,6 @@ class SalesPage(QWidget):
     def install(self, window: QMainWindow) -> None:
         """The Sales menu, the SLA alerts in the status bar, the SLA settings section and the sales part of
         the lead detail (called once by the window)."""
-        from leaddesk.ui.settings.sla_settings import SlaSettings
         from leaddesk.ui.sla_alerts import SlaAlerts
         from leaddesk.ui.widgets.sales_detail import install_lead_detail_extensions
 
@@ -526,12 +535,17 @@ class SalesPage(QWidget):
             open_lead=self.open_lead,
         )
         self.alerts.counts_changed.connect(lambda _c: self.refresh_counts() if self.isVisible() else None)
-        settings = getattr(window, "pages", {}).get("settings")
-        if settings is not None and hasattr(settings, "add_section"):
-            sla_settings = SlaSettings(self._ctx, settings)
-            sla_settings.policy_saved.connect(lambda _v: self._ctx.notify_changed())
-            settings.add_section("sla", self.tr("Service level (SLA)"), sla_settings)
+        pages = getattr(window, "pages", None)
+        if pages is not None:
+            pages.when_built("settings", self._add_settings_section)
         install_lead_detail_extensions()
+
+    def _add_settings_section(self, settings: Any) -> None:
+        from leaddesk.ui.settings.sla_settings import SlaSettings
+
+        sla_settings = SlaSettings(self._ctx, settings)
+        sla_settings.policy_saved.connect(lambda _v: self._ctx.notify_changed())
+        settings.add_section("sla", self.tr("Service level (SLA)"), sla_settings)
 
     def _install_menu(self, window: QMainWindow) -> None:
         bar = window.menuBar()
