@@ -111,6 +111,9 @@ class LifecycleService:
         """The lead, locked for this transaction (SELECT … FOR UPDATE on PostgreSQL; SQLite writers
         already hold the database's write lock), so two writers to one lead queue instead of one failing
         on a stale version."""
+        # Only PostgreSQL needs the row lock; asking for it makes SQLAlchemy re-read a lead the session
+        # already holds, which a batch of moves (the demo, bulk handoff) would pay on every step.
+        lock = lock and session.get_bind().dialect.name == "postgresql"
         lead = session.get(Lead, lead_id, with_for_update=lock or None)
         if lead is None or (lead.deleted_at is not None and not allow_deleted):
             raise NotFoundError(f"Lead #{lead_id} does not exist (or is in the trash).")

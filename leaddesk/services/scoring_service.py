@@ -40,6 +40,8 @@ Progress = Callable[[int, int], None]
 ShouldCancel = Callable[[], bool]
 
 STATE_KEY = "scoring_state"
+#: Where a session keeps the rules its current transaction read (`Session.info`).
+_RULES_IN_TRANSACTION = "leaddesk.scoring.rules"
 BATCH_SIZE = 2000
 #: Ids per IN (...) list: well under every driver's limit on bound parameters.
 _IN_CHUNK = 1000
@@ -121,6 +123,17 @@ class ScoringService:
             self._compiled = (key, CompiledRules(rules_from_dict(stored)))
         return self._compiled[1]
 
+    def _rules_in(self, session: Session) -> CompiledRules:
+        """The rules as this transaction sees them, read once per transaction: a batch of lifecycle
+        moves (the demo, a bulk handoff) calls the hook thousands of times."""
+        transaction = session.get_transaction()
+        cached = session.info.get(_RULES_IN_TRANSACTION)
+        if cached is not None and cached[0] is transaction:
+            return cached[1]
+        compiled = self._compiled_rules(read_setting(session, SETTING_KEY))
+        session.info[_RULES_IN_TRANSACTION] = (transaction, compiled)
+        return compiled
+
     # --- rules ---------------------------------------------------------------------------------------
 
     def rules(self) -> ScoringRules:
@@ -176,7 +189,7 @@ class ScoringService:
         if not lead_ids:
             return
         conn = session.connection()
-        compiled = self._compiled_rules(read_setting(session, SETTING_KEY))
+        compiled = self._rules_in(session)
         now = self._clock()
         for chunk in _chunks(sorted(set(lead_ids)), _IN_CHUNK):
             # One statement per chunk: the lead's facts joined with its touches grouped by content type.
