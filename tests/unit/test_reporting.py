@@ -295,3 +295,18 @@ def test_call_back_pauses_come_out_of_the_hours_as_the_sla_takes_them_out(sc: Sc
     assert hours == [2.0, 3.0]
     figures = sc.services.sla.figures(*period).overall
     assert (figures.median_hours_to_first_contact, figures.p90_hours_to_first_contact) == (2.5, 3.0)
+
+
+def test_capped_lists_keep_their_totals_and_the_longest_idle(db: Database, sc: Scenario) -> None:
+    from leaddesk.services.reporting.reporting_service import ReportingService
+
+    capped = ReportingService(db, sc.services.sla, sc.clock, list_cap=2)
+    report = capped.report(*FEB)
+    names = {v: k for k, v in sc.leads.items()}
+    # the two longest with sales (by handoff), of three stale leads; the total counts all of them
+    assert report.stale.total == 3
+    assert [names[x.lead.lead_id] for x in report.stale.items] == ["F", "B"]
+    assert report.breached.total == 5 and len(report.breached.items) == 2
+    assert report.returned.total == 2 and len(report.returned.items) == 2
+    none = ReportingService(db, sc.services.sla, sc.clock, list_cap=0).report(*FEB)
+    assert none.stale.total == 3 and none.stale.items == ()

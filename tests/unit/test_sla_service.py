@@ -121,6 +121,31 @@ def test_call_back_pauses_the_contact_clock(svc: Services, people: dict[str, int
     assert svc.sla.alert_counts(people["marco"]).breached == 0
 
 
+def test_period_figures_take_the_pause_out_of_the_hours_to_first_contact(
+    svc: Services, people: dict[str, int], clock: FixedClock
+) -> None:
+    a, b = lead(svc, "Pausa"), lead(svc, "Diretto")
+    clock.set(rome(2026, 2, 10, 9))
+    svc.lifecycle.handoff([a, b], owner_id=people["marco"])
+    clock.set(rome(2026, 2, 10, 10))
+    svc.lifecycle.log_activity(
+        a,
+        kind=ActivityKind.CALL,
+        outcome=Outcome.CALL_BACK,
+        callback_at=rome(2026, 2, 16, 9),
+        actor_id=people["marco"],
+    )
+    clock.set(rome(2026, 2, 16, 11))
+    for lead_id in (a, b):
+        svc.lifecycle.log_activity(
+            lead_id, kind=ActivityKind.CALL, outcome=Outcome.REACHED, actor_id=people["marco"]
+        )
+    period = svc.sla.period(date(2026, 2, 10), date(2026, 2, 10))
+    # Pausa: 1 h before the pause and 2 h after it; Diretto: Tue 9-18 less lunch, 4 days, Mon 9-11
+    assert sorted(period.contact_hours) == [3.0, 8.0 * 4 + 2.0]
+    assert period.figures.overall.median_hours_to_first_contact == 18.5
+
+
 def test_priority_rule_uses_the_score_at_handoff(
     svc: Services, people: dict[str, int], clock: FixedClock
 ) -> None:

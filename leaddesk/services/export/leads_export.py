@@ -229,25 +229,31 @@ class LeadExportService:
             if should_cancel is not None and should_cancel():
                 raise ExportCancelled()
             chunk = ids[start : start + CHUNK]
+            # The page is the filter's leads in an id range (the ids were read above): two bound values
+            # instead of a list of 2,000, which SQLAlchemy would compile value by value for each query.
+            in_page = [*conds, Lead.id >= chunk[0], Lead.id <= chunk[-1]]
+            page_ids = select(Lead.id).where(*in_page)
             with self._db.reading() as s:
                 # Core rows, no ORM: the columns that need converting come raw and are converted below.
                 conn = s.connection()
-                rows = _raw_rows(conn, stmt.where(Lead.id.in_(chunk)))
-                touches = conn.execute(
+                rows = _raw_rows(conn, stmt.where(*in_page))
+                touches = _raw_rows(
+                    conn,
                     select(
                         CampaignTouch.lead_id,
                         func.count(),
                         _raw(func.min(CampaignTouch.touched_at)),
                         _raw(func.max(CampaignTouch.touched_at)),
                     )
-                    .where(CampaignTouch.lead_id.in_(chunk))
-                    .group_by(CampaignTouch.lead_id)
-                ).all()
-                touched = conn.execute(
+                    .where(CampaignTouch.lead_id.in_(page_ids))
+                    .group_by(CampaignTouch.lead_id),
+                )
+                touched = _raw_rows(
+                    conn,
                     select(CampaignTouch.lead_id, CampaignTouch.campaign_id)
-                    .where(CampaignTouch.lead_id.in_(chunk), CampaignTouch.campaign_id.is_not(None))
-                    .distinct()
-                ).all()
+                    .where(CampaignTouch.lead_id.in_(page_ids), CampaignTouch.campaign_id.is_not(None))
+                    .distinct(),
+                )
             summary = {t[0]: t[1:] for t in touches}
             names: dict[int, list[str]] = defaultdict(list)
             for lead_id, campaign_id in touched:
@@ -316,17 +322,13 @@ def _csv_rows(columns: Sequence[Sequence[Any]], kinds: Sequence[str]) -> Iterato
 
 def _raw_rows(conn: Any, stmt: Any) -> list[tuple[Any, ...]]:
     """The rows of `stmt` as the driver returns them (plain tuples): a page of 2,000 wide rows is read
-    without building a result row object per lead. The converters below take the drivers' raw values."""
-    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params: Any = compiled.params
-    if compiled.positional:
-        params = tuple(params[name] for name in compiled.positiontup or ())
-    cursor = conn.connection.dbapi_connection.cursor()
+    without building a result row object per lead. The statement's parameters go through SQLAlchemy (so
+    they are bound with their types); the converters below take the drivers' raw values."""
+    result = conn.execute(stmt)
     try:
-        cursor.execute(str(compiled), params)
-        return list(cursor.fetchall())
+        return list(result.cursor.fetchall())
     finally:
-        cursor.close()
+        result.close()
 
 
 def _custom_text(value: Any) -> str | None:

@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 
 from leaddesk.services.charts.palette import LIGHT
@@ -72,6 +74,49 @@ def _line_pitch() -> float:
     one = fig.text(0, 0.5, "Ag", fontsize=FONT, linespacing=LINESPACING).get_window_extent(renderer)
     many = fig.text(0, 0.5, "Ag\nAg\nAg\nAg\nAg", fontsize=FONT, linespacing=LINESPACING)
     return float((many.get_window_extent(renderer).height - one.height) / 4 / 72)
+
+
+class _TableLines(Artist):
+    """One column of a table page: lines of text at the table's pitch from a top edge, drawn straight to
+    the renderer.
+
+    A matplotlib `Text` measures every line of a multi-line text for its layout each time it is drawn;
+    a table column needs no layout beyond the line pitch (measured once on the font by `_line_pitch`),
+    so each line is one renderer call. The text is literal (no mathtext for a "$" in a lead's name).
+    """
+
+    def __init__(
+        self, x_in: float, top_in: float, lines: Sequence[str], *, align: str, fontsize: float, color: str
+    ) -> None:
+        super().__init__()
+        self._x_in, self._top_in, self._lines, self._align = x_in, top_in, list(lines), align
+        self._prop = FontProperties(size=fontsize)
+        self._color = color
+        self.set_zorder(3)  # as a Text: above the row stripes
+
+    def draw(self, renderer: Any) -> None:
+        if not self.get_visible():
+            return
+        fig: Any = self.get_figure(root=True)
+        dpi = fig.dpi
+        _w, lp_h, lp_d = renderer.get_text_width_height_descent("lp", self._prop, ismath=False)
+        pitch = _line_pitch() * dpi
+        # the first baseline as a top-aligned Text puts it: the top edge less the font's ascent
+        y = (fig.get_size_inches()[1] - self._top_in) * dpi - (lp_h - lp_d)
+        x = self._x_in * dpi
+        gc = renderer.new_gc()
+        gc.set_foreground(self._color)
+        try:
+            for i, line in enumerate(self._lines):
+                if not line:
+                    continue
+                left = x
+                if self._align == "right":
+                    left -= renderer.get_text_width_height_descent(line, self._prop, ismath=False)[0]
+                renderer.draw_text(gc, left, y - i * pitch, line, self._prop, 0.0, ismath=False)
+        finally:
+            gc.restore()
+        self.stale = False
 
 
 def _inset(area: Any, page_width: float) -> Any:
@@ -172,21 +217,20 @@ class _Pdf:
             for i in range(1, len(chunk), 2):
                 self._stripe(fig, y + i * pitch - 0.035, width, pitch, size)
             for c, (col, x, w) in enumerate(zip(columns, lefts, widths, strict=True)):
-                text = "\n".join(_fit(row[c], w - 0.08) for row in chunk)
-                if not text:
+                lines = [_fit(row[c], w - 0.08) for row in chunk]
+                if not any(lines):
                     continue
-                if col.align == "right":
-                    self.text(
-                        fig,
-                        x + w - 0.04,
+                right = col.align == "right"
+                fig.add_artist(
+                    _TableLines(
+                        x + w - 0.04 if right else x + 0.02,
                         y,
-                        text,
-                        ha="right",
-                        multialignment="right",
-                        linespacing=LINESPACING,
+                        lines,
+                        align=col.align,
+                        fontsize=FONT,
+                        color=P.text,
                     )
-                else:
-                    self.text(fig, x + 0.02, y, text, linespacing=LINESPACING)
+                )
             y += pitch * len(chunk)
             if not chunk:
                 self.text(fig, MARGIN, y, L.NONE_YET, color=P.muted)

@@ -28,6 +28,7 @@ import bisect
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -173,7 +174,7 @@ class ReportingService:
         self._sla = sla
         self._clock = clock
         self._list_cap = list_cap
-        self._cache: OrderedDict[tuple[Any, ...], SlaFigures] = OrderedDict()
+        self._cache: OrderedDict[tuple[Any, ...], SlaPeriod] = OrderedDict()
         self._lock = threading.Lock()
 
     # --- small helpers --------------------------------------------------------------------------------
@@ -340,13 +341,29 @@ class ReportingService:
         """
         kinds = [kind.value for _stage, kind in FUNNEL_MOVES]
         lead_filter: ColumnElement[bool]
+        in_period = [LeadEvent.kind.in_(kinds), LeadEvent.at >= lo, LeadEvent.at < hi]
         if flt.campaign_id is None and flt.owner_id is None:
-            lead_filter = LeadEvent.lead_id.not_in(select(Lead.id).where(Lead.deleted_at.is_not(None)))
+            trashed = select(Lead.id).where(Lead.deleted_at.is_not(None))
+            lead_filter = LeadEvent.lead_id.not_in(trashed)
+            # All the period's moves from the (kind, at) index alone, less those of the leads in the trash
+            # (few, from the trash index): a lead filter in the count itself would read every event's row.
+            counts: dict[str, int] = defaultdict(int)
+            for kind, n in s.execute(
+                select(LeadEvent.kind, func.count()).where(*in_period).group_by(LeadEvent.kind)
+            ):
+                counts[kind] += int(n)
+            for kind, n in s.execute(
+                select(LeadEvent.kind, func.count())
+                .where(*in_period, LeadEvent.lead_id.in_(trashed))
+                .group_by(LeadEvent.kind)
+            ):
+                counts[kind] -= int(n)
         else:
             lead_filter = LeadEvent.lead_id.in_(select(Lead.id).where(*self._lead_conditions(flt)))
-        conds = [LeadEvent.kind.in_(kinds), LeadEvent.at >= lo, LeadEvent.at < hi, lead_filter]
-        rows = s.execute(select(LeadEvent.kind, func.count()).where(*conds).group_by(LeadEvent.kind)).all()
-        counts = {kind: int(n) for kind, n in rows}
+            rows = s.execute(
+                select(LeadEvent.kind, func.count()).where(*in_period, lead_filter).group_by(LeadEvent.kind)
+            ).all()
+            counts = defaultdict(int, {kind: int(n) for kind, n in rows})
         recycled = list(
             s.scalars(
                 select(LeadEvent.lead_id)
@@ -370,7 +387,7 @@ class ReportingService:
             for lead_id, kind, at in events:
                 if kind != EventKind.RECYCLED.value and at < hi and at < last_recycle.get(lead_id, at):
                     counts[kind] -= 1
-        return counts
+        return dict(counts)
 
     # --- the SLA side --------------------------------------------------------------------------------
 
@@ -464,25 +481,37 @@ class ReportingService:
             if progress:
                 progress(done, total + 4)
 
-        sla = self.sla_view(start, end, flt, fresh=fresh, progress=sla_progress, should_cancel=should_cancel)
-        total = len(sla.trend) + 2 + 4
-        self._check(should_cancel)
-        flow = self.flow(start, end, flt)
-        if progress:
-            progress(total - 3, total)
         lo, hi = self._sla.period_bounds(start, end)
         versions = _Versions(self._sla.policy_versions())
         policy = versions.versions[-1].policy
-        breached = self._breached(lo, hi, flt, now, versions)
-        self._check(should_cancel)
-        if progress:
-            progress(total - 2, total)
-        stale = self._stale(flt, now, stale_after_days, policy.calendar)
-        if progress:
-            progress(total - 1, total)
-        returned = self._returned(lo, hi, flt)
-        if progress:
-            progress(total, total)
+        # The lists and the flow are independent reads: they run on two worker threads (each with its own
+        # session) while this thread computes the SLA figures, so the database's waits overlap the
+        # computation. Their results are collected in a fixed order; a cancel drops what has not started.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="report") as pool:
+            stale_job = pool.submit(self._stale, flt, now, stale_after_days, policy.calendar)
+            flow_job = pool.submit(self.flow, start, end, flt)
+            try:
+                sla = self.sla_view(
+                    start, end, flt, fresh=fresh, progress=sla_progress, should_cancel=should_cancel
+                )
+                total = len(sla.trend) + 2 + 4
+                self._check(should_cancel)
+                breached = self._breached(lo, hi, flt, now, versions)
+                self._check(should_cancel)
+                if progress:
+                    progress(total - 3, total)
+                returned = self._returned(lo, hi, flt)
+                if progress:
+                    progress(total - 2, total)
+                flow = flow_job.result()
+                if progress:
+                    progress(total - 1, total)
+                stale = stale_job.result()
+                if progress:
+                    progress(total, total)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
         return ReportData(
             start=start,
             end=end,
@@ -718,16 +747,28 @@ class ReportingService:
             Lead.id.not_in(recent),
         ]
         with self._db.reading() as s:
-            total = s.scalar(select(func.count()).select_from(Lead).where(*conds))
-            rows = s.execute(
-                self._with_names(
-                    select(*self._line_columns(), Lead.last_activity_at, last_event.label("last_event_at"))
-                )
+            # One pass over the open leads (each one's row is read for its last activity): the first page
+            # of ids, the longest with sales first, with the total alongside; then the names and last
+            # events of that page only. Sorted as an expression, so no index walk decides the plan.
+            page = s.execute(
+                select(Lead.id, func.count().over())
                 .where(*conds)
-                # the longest with sales first; sorted as an expression, so no index walk decides the plan
                 .order_by(func.coalesce(Lead.handed_off_at, Lead.created_at), Lead.id)
-                .limit(self._list_cap)
+                .limit(max(self._list_cap, 1))
             ).all()
+            total = int(page[0][1]) if page else 0
+            ids = [r[0] for r in page[: self._list_cap]]
+            rows = (
+                s.execute(
+                    self._with_names(
+                        select(
+                            *self._line_columns(), Lead.last_activity_at, last_event.label("last_event_at")
+                        )
+                    ).where(Lead.id.in_(ids))
+                ).all()
+                if ids
+                else []
+            )
         items = []
         for r in rows:
             last = max(t for t in (r.handed_off_at, r.last_activity_at, r.last_event_at) if t is not None)
