@@ -66,6 +66,9 @@ class Lead(Base):
         # The campaigns panel counts leads per campaign and stage, with opportunity values; it also
         # serves the campaign filter of the lists.
         _live_index("ix_leads_campaign_funnel", "campaign_id", "stage", "expected_value", "deleted_at"),
+        # The pipeline board's column counts and values: open stages by stage, won and lost by stage and
+        # close date, for everyone or one rep, from the index alone.
+        _live_index("ix_leads_board", "stage", "closed_at", "sales_owner_id", "expected_value", "deleted_at"),
         # The trash is listed from its own partial index. A plain index on `deleted_at` would tempt
         # SQLite's planner (without ANALYZE statistics) away from the covering indexes above.
         Index("ix_leads_trash", "deleted_at", sqlite_where=text(TRASHED), postgresql_where=text(TRASHED)),

@@ -317,14 +317,10 @@ class PipelineService:
             )
         if closed_stages:
             halves.append(
-                # The key as `stage || ''` too: grouping by the bare column would lead SQLite to walk the
-                # whole stage index for its order.
-                select((Lead.stage + "").label("stage"), Lead.expected_value).where(
-                    *self._scope(owner_id),
-                    # `stage || ''` keeps the planner on the closed_at index: the recent closes are few,
-                    # while the won and lost leads of all time are a fifth of the table.
-                    (Lead.stage + "").in_(closed_stages),
-                    Lead.closed_at >= since,
+                # A seek on (stage, closed_at) in the board index: the recent closes only, although the
+                # won and lost leads of all time are a fifth of the table.
+                select(Lead.stage, Lead.expected_value).where(
+                    *self._scope(owner_id), Lead.stage.in_(closed_stages), Lead.closed_at >= since
                 )
             )
         if not halves:

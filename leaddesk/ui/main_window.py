@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
             ready = getattr(self.stack.currentWidget(), "ready", None)
             if ready is not None:
                 ready.connect(self._start_deferred_pages)
-            QTimer.singleShot(DEFERRED_PAGES_AFTER_MS, self._start_deferred_pages)
+            QTimer.singleShot(DEFERRED_PAGES_AFTER_MS, self, self._start_deferred_pages)
 
     def _build_page(self, key: str) -> QWidget:
         """Import and build one area's page, put it in its place, and let it install its menu entries,
@@ -163,13 +163,13 @@ class MainWindow(QMainWindow):
     def _start_deferred_pages(self, *_args: object) -> None:
         if not self._deferred_started:
             self._deferred_started = True
-            QTimer.singleShot(50, self._build_next_page)  # after the first data is painted
+            QTimer.singleShot(50, self, self._build_next_page)  # after the first data is painted
 
     def _build_next_page(self) -> None:
         missing = [key for key in AREAS if key not in self.pages.built_keys()]
         if missing:
             self.pages[missing[0]]
-            QTimer.singleShot(0, self._build_next_page)
+            QTimer.singleShot(0, self, self._build_next_page)
 
     # --- navigation ----------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 10:26:55.805682
+Create Date: 2026-11-28 11:40:23.267535
 """
 
 from __future__ import annotations
@@ -333,6 +333,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_leads_board",
+            ["stage", "closed_at", "sales_owner_id", "expected_value", "deleted_at"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
             "ix_leads_campaign_funnel",
             ["campaign_id", "stage", "expected_value", "deleted_at"],
             unique=False,
@@ -641,9 +648,7 @@ def downgrade() -> None:
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_index("ix_leads_updated_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(
-            "ix_leads_trash",
-            sqlite_where=sa.text(TRASHED),
-            postgresql_where=sa.text(TRASHED),
+            "ix_leads_trash", sqlite_where=sa.text(TRASHED), postgresql_where=sa.text(TRASHED)
         )
         batch_op.drop_index(
             "ix_leads_stage_contact_due_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
@@ -674,6 +679,7 @@ def downgrade() -> None:
         batch_op.drop_index(
             "ix_leads_campaign_funnel", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
         )
+        batch_op.drop_index("ix_leads_board", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
 
     op.drop_table("leads")
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
