@@ -115,9 +115,9 @@ class FirstPaint(QObject):
 
 watcher = FirstPaint()
 viewport.installEventFilter(watcher)
+# As the app does: the deferred integrity check runs once the first data shows.
+window.ready.connect(lambda: threading.Thread(target=services.opened.verify, daemon=True).start())
 window.show()
-# As the app does: the deferred integrity check runs while the window is already usable.
-threading.Thread(target=services.opened.verify, daemon=True).start()
 loop.exec()
 usable = PAINTED[0] - T0
 view = window.pages["marketing"].browser.view

@@ -272,9 +272,10 @@ def start_window(services: Services, startup: StartUp, pc: PcSettings, *, first_
     message = startup.status_text(services)
     if message:
         window.statusBar().showMessage(message, 30_000)
+    # The integrity check and the daily backup read the whole file: they wait for the first data.
+    window.ready.connect(lambda: verify_in_background(window, services, startup))
+    window.ready.connect(lambda: start_daily_maintenance(window))
     window.show()
-    verify_in_background(window, services, startup)
-    start_daily_maintenance(window)
     return window
 
 

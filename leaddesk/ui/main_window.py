@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -83,6 +83,10 @@ class _Pages(Mapping[str, QWidget]):
 
 
 class MainWindow(QMainWindow):
+    #: The page the window opened on shows its first data (or 2 s have passed): the background work of
+    #: the start (integrity check, daily backup, the other pages) begins now, not before.
+    ready = Signal()
+
     def __init__(self, ctx: AppContext, *, defer_pages: bool = False) -> None:
         """`defer_pages` (the app's start): build the page the window opens on now and the others right
         after the window shows, so it is usable sooner; otherwise every page is built here."""
@@ -164,6 +168,7 @@ class MainWindow(QMainWindow):
         if not self._deferred_started:
             self._deferred_started = True
             QTimer.singleShot(50, self, self._build_next_page)  # after the first data is painted
+            self.ready.emit()
 
     def _build_next_page(self) -> None:
         missing = [key for key in AREAS if key not in self.pages.built_keys()]
