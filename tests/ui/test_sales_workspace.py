@@ -458,3 +458,21 @@ def test_the_board_loads_more_cards_on_scroll_and_counts_the_whole_column(
         lost.ok_button.click()
     detail = services.leads.detail(ids[0])
     assert detail.stage == Stage.LOST and detail.lost_reason == "competitor"
+
+
+def test_the_timeline_says_what_sales_did_with_outcome_and_pause(
+    qtbot, ctx: AppContext, services: Services, clock: FixedClock, team: dict[str, int]
+) -> None:  # type: ignore[no-untyped-def]
+    lead_id = _lead(services, "Timeline", "Cliente")
+    clock.set(rome(2026, 2, 10, 9, 0))
+    services.lifecycle.handoff([lead_id], owner_id=team["marco"])
+    services.lifecycle.log_activity(
+        lead_id, kind=ActivityKind.CALL, outcome=Outcome.CALL_BACK, callback_at=rome(2026, 2, 12, 15, 0)
+    )
+    dialog = LeadDetailDialog(ctx, lead_id)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.bundle is not None, timeout=TIMEOUT)
+    details = [dialog.timeline.topLevelItem(i).text(3) for i in range(dialog.timeline.topLevelItemCount())]
+    # Marketing reads the outcome of the call and until when the clock is paused, not just "Activity".
+    assert any("Call: Call back on date" in d for d in details), details
+    assert any(d.startswith("until ") and "2026" in d for d in details), details

@@ -16,9 +16,11 @@ and when and chooses to reload (losing their edits) or to overwrite; nothing is 
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -41,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leaddesk.domain.enums import ActivityKind, Outcome
 from leaddesk.domain.errors import ConflictError
 from leaddesk.domain.records import ActivityRow, CampaignRow, EventRow, LeadDetail, MemberRow, TouchRow
 from leaddesk.domain.scoring import RuleKind, ScoreBreakdown
@@ -115,6 +118,17 @@ def _event_details(e: EventRow) -> str:
         )
         if e.details.get("forced"):
             parts.append(tr("Lead", "(overwrote a newer version)"))
+    # What sales did, for marketing too: "Call: No answer", "paused until …".
+    kind, outcome = e.details.get("kind"), e.details.get("outcome")
+    if kind in ActivityKind.__members__.values():
+        label = activity_label(ActivityKind(kind))
+        if outcome in Outcome.__members__.values():
+            label += f": {outcome_label(Outcome(outcome))}"
+        parts.append(label)
+    if e.details.get("until"):
+        with contextlib.suppress(ValueError):
+            until = datetime.fromisoformat(str(e.details["until"]))
+            parts.append(tr("Lead", "until %1").replace("%1", format_datetime(until)))
     if e.details.get("content"):
         parts.append(str(e.details["content"]))
     if e.details.get("note"):
