@@ -1,10 +1,12 @@
 """Writing prepared rows into the database: new leads, merges into duplicates, history, touches.
 
-One `BatchWriter` lives inside the import's one transaction and is fed `PreparedChunk`s in file order.
-Per chunk it runs a handful of statements, whatever the chunk's size: the duplicate lookups (the
-colleague's `find_match_details`, batched IN lists on the indexes), one SELECT of the matched leads and
-their touches, then SQLAlchemy Core bulk inserts (executemany) of the leads, their events and touches,
-and one executemany UPDATE of the merged leads. No ORM object is made per row.
+One `BatchWriter` lives inside the import's one transaction and is fed `BuiltChunk`s in file order:
+rows already normalised and built as new leads by the preparation workers (`new_leads`), so that the
+app's process does little per row besides deciding whether it is a new lead or a duplicate. Per chunk it
+runs a handful of statements, whatever the chunk's size: the duplicate lookups (batched IN lists on the
+indexes), one SELECT of the matched leads and their touches, then bulk inserts (executemany of plain
+tuples on SQLite) of the leads, their events, the search index and the touches (INSERT … SELECT), and
+one executemany UPDATE of the merged leads. No ORM object is made per row.
 
 Lead ids are allocated up front so that events and touches can be written without reading ids back: on
 SQLite the transaction holds the write lock (BEGIN IMMEDIATE), so the ids above the current maximum are
@@ -13,32 +15,59 @@ ours; on PostgreSQL they come from the table's sequence (`nextval`, one round tr
 Duplicates (see `leaddesk.services.importing.import_service` for the rules) are matched against the
 database — which already holds the leads this import created from earlier chunks, in the same
 transaction — and against earlier rows of the same chunk. A row merges into the first lead it matches by
-email, else phone, else name + company.
+email, else phone, else name + company. A row that merges, a new lead that a later row of its chunk
+merges into, and a row naming its own campaign are built here from the row (the slow path, same rules).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, String, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from leaddesk.domain.enums import DuplicatePolicy, EventKind, Stage
+from leaddesk.domain.enums import DuplicatePolicy, EventKind
 from leaddesk.domain.fields import PROFILE_FIELD_NAMES
-from leaddesk.domain.identity import fold, name_company_key
-from leaddesk.domain.scoring import SETTING_KEY, CompiledRules, LeadFacts, rules_from_dict
+from leaddesk.domain.identity import name_company_key
+from leaddesk.domain.scoring import SETTING_KEY, rules_from_dict
 from leaddesk.models import CampaignTouch, ImportBatchChange, Lead, LeadEvent, TeamMember
 from leaddesk.models.search import SQLITE_FILL
 from leaddesk.services.campaign_service import find_or_create_campaign
 from leaddesk.services.duplicate_service import MatchedBy
-from leaddesk.services.importing.history_events import Member, member_key, new_lead_event, plan_history
-from leaddesk.services.importing.prepared_rows import PreparedChunk, PreparedRow, RowError
+from leaddesk.services.importing.history_events import member_key
+from leaddesk.services.importing.new_leads import (
+    EVENT_COLUMNS,
+    LEAD_COLUMNS,
+    BuiltRow,
+    LeadBuilder,
+    LeadSpec,
+    NewLead,
+    RowKeys,
+    fast_name_key,
+    json_safe,
+    row_keys,
+    source_row,
+)
+from leaddesk.services.importing.prepared_rows import BuiltChunk, PreparedRow, RowError
 from leaddesk.services.settings_service import read_setting
+
+__all__ = [
+    "IN_CHUNK",
+    "MERGE_COLUMNS",
+    "UPDATE_MERGED",
+    "BatchWriter",
+    "RowKeys",
+    "WriterCounts",
+    "WriterSetup",
+    "bulk_insert",
+    "fast_name_key",
+    "find_existing",
+    "json_safe",
+    "row_keys",
+]
 
 _leads: Table = Lead.__table__  # type: ignore[assignment]
 _events: Table = LeadEvent.__table__  # type: ignore[assignment]
@@ -48,34 +77,19 @@ _changes: Table = ImportBatchChange.__table__  # type: ignore[assignment]
 #: Ids per IN (...) list.
 IN_CHUNK = 900
 #: SQLite page cache of the importing connection (KiB, as `PRAGMA cache_size` takes a negative number):
-#: a million-lead table has some twenty indexes, and inserts land all over them.
-IMPORT_CACHE_KIB = 131_072
+#: a million-lead table has some twenty indexes, and inserts land all over them (measured on 1M leads:
+#: 64 MB → 384 MB saved about a tenth of the processor time; 192 MB keeps the import under 500 MB).
+IMPORT_CACHE_KIB = 196_608
 _SEARCH_TRIGGER = "leads_fts_ai"
 #: History fields whose presence on a duplicate row earns a warning (they are not replayed on it).
 _HISTORY_ON_DUPLICATE = (
     "stage", "created_at", "mql_at", "handed_off_at", "accepted_at", "rejected_at", "first_contact_at",
     "closed_at", "sales_owner", "marketing_owner", "outcome", "lost_reason", "reject_reason", "value",
 )  # fmt: skip
+_HISTORY_FIELDS = frozenset(_HISTORY_ON_DUPLICATE)
 #: Columns a merge may change on an existing lead.
 MERGE_COLUMNS = (*PROFILE_FIELD_NAMES, "campaign_id")
-_LOAD_COLUMNS = ("id", "version", *MERGE_COLUMNS, "custom_fields")
-
-#: Text columns' lengths (longer values are cut, with a warning: PostgreSQL would refuse them).
-_LENGTHS: dict[str, int] = {
-    c.name: c.type.length
-    for c in _leads.columns
-    if isinstance(c.type, String) and c.type.length and c.name in PROFILE_FIELD_NAMES
-}
-
-_SHORTEST = min(_LENGTHS.values())
-
-_LEAD_KEYS = (
-    "id", *PROFILE_FIELD_NAMES, "name_company_key", "custom_fields", "campaign_id", "score", "stage",
-    "marketing_owner_id", "sales_owner_id", "reject_reason", "reject_note", "close_reason", "expected_value",
-    "mql_at", "handed_off_at", "accepted_at", "rejected_at", "first_contact_at", "closed_at", "attempts",
-    "import_batch_id", "created_at", "updated_at", "updated_by_id", "version",
-)  # fmt: skip
-_STAMPS = ("mql_at", "handed_off_at", "accepted_at", "rejected_at", "first_contact_at", "closed_at")
+_LOAD_COLUMNS = ("id", "version", "import_batch_id", *MERGE_COLUMNS, "custom_fields")
 
 UPDATE_MERGED = (
     update(_leads)
@@ -90,40 +104,17 @@ UPDATE_MERGED = (
     )
 )
 
-
-class RowKeys(NamedTuple):
-    """What finds the same person: lower-case email, E.164 phone, normalised name + company."""
-
-    email: str | None
-    phone: str | None
-    name: str | None
-
-
-#: `fold` remembers its answers: a list repeats first names and companies over and over.
-_fold = functools.lru_cache(maxsize=100_000)(fold)
-
-
-def fast_name_key(first_name: str | None, last_name: str | None, company: str | None) -> str | None:
-    """`identity.name_company_key`, with the folding of each part remembered."""
-    if first_name and last_name:
-        name = _fold(f"{first_name} {last_name}")
-    else:
-        name = _fold(first_name or last_name or "")
-    if not name:
-        return None
-    firm = _fold(company) if company else ""
-    return f"{name}|{firm}" if firm else None
-
-
-def row_keys(profile: Mapping[str, Any]) -> RowKeys:
-    email, phone = _s(profile.get("email")), _s(profile.get("phone"))
-    return RowKeys(
-        email.lower() if email else None,
-        phone,
-        fast_name_key(
-            _s(profile.get("first_name")), _s(profile.get("last_name")), _s(profile.get("company"))
-        ),
-    )
+_INSERT_LEADS = f"INSERT INTO leads ({', '.join(LEAD_COLUMNS)}) VALUES ({', '.join('?' * len(LEAD_COLUMNS))})"
+_INSERT_EVENTS = (
+    f"INSERT INTO lead_events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+)
+#: The first touch of each new lead of a chunk: its campaign, at its creation time. (`+` keeps SQLite
+#: on the id range rather than the import-batch index, which holds the earlier chunks' leads too.)
+_NEW_TOUCHES = (
+    "INSERT INTO campaign_touches (lead_id, campaign_id, content, content_type, touched_at, import_batch_id) "
+    "SELECT leads.id, leads.campaign_id, NULL, NULL, leads.created_at, leads.import_batch_id FROM leads "
+    "WHERE leads.id BETWEEN :lo AND :hi AND +leads.import_batch_id = :batch AND leads.campaign_id IS NOT NULL"
+)
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -157,11 +148,36 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
 
+def insert_tuples(
+    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT rows given as tuples in `columns` order, already in the driver's form on SQLite (see
+    `new_leads`); elsewhere they hold Python values and go through a Core insert."""
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        if table is _leads:
+            sql = _INSERT_LEADS
+        elif table is _events:
+            sql = _INSERT_EVENTS
+        else:
+            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        conn.exec_driver_sql(sql, rows)
+        return
+    conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
 #: Values per IN (...) list of the duplicate lookups.
 LOOKUP_CHUNK = 2000
+#: The SQL expression each lookup goes by: the indexed one, exactly.
+_LOOKUP_SQL = {
+    "email": "lower(email)",
+    "phone": "phone",
+    "name": "name_company_key",
+}
 
 
-def _lookup(conn: Connection, column: Any, values: set[str]) -> dict[str, int]:
+def _lookup(conn: Connection, kind: str, values: set[str]) -> dict[str, int]:
     """value -> lowest id of a live, not erased lead having it.
 
     The query names only the indexed expression: SQLite without ANALYZE statistics would otherwise pick
@@ -170,11 +186,29 @@ def _lookup(conn: Connection, column: Any, values: set[str]) -> dict[str, int]:
     """
     found: dict[str, int] = {}
     ordered = sorted(values)
+    sqlite = conn.dialect.name == "sqlite"
+    column: Any = {
+        "email": func.lower(_leads.c.email),
+        "phone": _leads.c.phone,
+        "name": _leads.c.name_company_key,
+    }[kind]
+    expr = _LOOKUP_SQL[kind]
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         part = ordered[start : start + LOOKUP_CHUNK]
-        stmt = select(column, _leads.c.id, _leads.c.deleted_at, _leads.c.erased_at).where(column.in_(part))
-        for value, lead_id, deleted_at, erased_at in conn.execute(stmt):
-            if value is None or deleted_at is not None or erased_at is not None:
+        if sqlite:
+            # Plain SQL: compiling an expanding IN list of thousands of values costs more than the query.
+            sql = (
+                f"SELECT {expr}, id, deleted_at IS NULL AND erased_at IS NULL FROM leads "
+                f"WHERE {expr} IN ({', '.join('?' * len(part))})"
+            )
+            rows: Iterable[Any] = conn.exec_driver_sql(sql, tuple(part)).fetchall()
+        else:
+            stmt = select(
+                column, _leads.c.id, _leads.c.deleted_at.is_(None) & _leads.c.erased_at.is_(None)
+            ).where(column.in_(part))
+            rows = conn.execute(stmt).fetchall()
+        for value, lead_id, live in rows:
+            if value is None or not live:
                 continue
             known = found.get(value)
             if known is None or lead_id < known:
@@ -182,13 +216,17 @@ def _lookup(conn: Connection, column: Any, values: set[str]) -> dict[str, int]:
     return found
 
 
-def find_existing(conn: Connection, keys: Sequence[RowKeys]) -> dict[int, tuple[int, MatchedBy]]:
+def find_existing(
+    conn: Connection, keys: Sequence[tuple[str | None, str | None, str | None]]
+) -> dict[int, tuple[int, MatchedBy]]:
     """row index -> (id of the live lead it duplicates, matched by): email first, then phone, then name +
     company — the rules of `duplicate_service.find_match_details`, in a handful of indexed queries."""
-    emails = _lookup(conn, func.lower(_leads.c.email), {k.email for k in keys if k.email})
-    phones = _lookup(conn, _leads.c.phone, {k.phone for k in keys if k.phone})
-    names = _lookup(conn, _leads.c.name_company_key, {k.name for k in keys if k.name})
+    emails = _lookup(conn, "email", {k[0] for k in keys if k[0]})
+    phones = _lookup(conn, "phone", {k[1] for k in keys if k[1]})
+    names = _lookup(conn, "name", {k[2] for k in keys if k[2]})
     matches: dict[int, tuple[int, MatchedBy]] = {}
+    if not (emails or phones or names):
+        return matches
     for index, (email, phone, name) in enumerate(keys):
         if email and email in emails:
             matches[index] = (emails[email], MatchedBy.EMAIL)
@@ -199,28 +237,8 @@ def find_existing(conn: Connection, keys: Sequence[RowKeys]) -> dict[int, tuple[
     return matches
 
 
-def json_safe(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value is False
-
-
-@dataclass(slots=True)
-class _NewLead:
-    """A lead this chunk will insert (rows merged into it before the insert change `values`)."""
-
-    row: PreparedRow
-    values: dict[str, Any]
-    campaigns: list[int]
-    touched_at: dt.datetime
-    events: list[dict[str, Any]] = field(default_factory=list)
-    handoff_event: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -256,20 +274,29 @@ class BatchWriter:
         self._session = session
         self._conn: Connection = session.connection()
         self._setup = setup
-        self._column_of = dict(column_of)
         self._dialect = self._conn.dialect.name
         self.counts = WriterCounts()
         #: Warnings the writer adds to rows (unknown owners, history on duplicates, cut values).
         self.warnings: list[RowError] = []
-        self._members = {
-            member_key(name): Member(member_id, name)
+        members = tuple(
+            (member_key(name), member_id, name)
             for member_id, name in session.execute(select(TeamMember.id, TeamMember.name))
-        }
+        )
+        #: What the preparation workers need to build new leads as this writer would.
+        self.spec = LeadSpec(
+            batch_id=setup.batch_id,
+            file_name=setup.file_name,
+            actor_id=setup.actor_id,
+            now=setup.now,
+            campaign_id=setup.campaign_id,
+            rules=rules_from_dict(read_setting(session, SETTING_KEY)),
+            members=members,
+            column_of=tuple(sorted(column_of.items())),
+            dialect=self._dialect,
+        )
+        self._builder = LeadBuilder(self.spec, self._conn.dialect)
         self._campaigns: dict[str, int] = {}
-        self._rules = CompiledRules(rules_from_dict(read_setting(session, SETTING_KEY)))
         self._next_id: int | None = None
-        #: Ids of the leads this import created (a later row may merge into one of them).
-        self._created: set[int] = set()
         #: Before-images of pre-existing leads this import changed: lead id -> {field: old, "_after": …}.
         self._before: dict[int, dict[str, Any]] = {}
         #: Leads whose touches or fields changed (re-scored at the end) and new leads handed off (SLA).
@@ -307,7 +334,7 @@ class BatchWriter:
     # --- lookups -------------------------------------------------------------------------------------
 
     def _column(self, name: str) -> str:
-        return self._column_of.get(name, name)
+        return self._builder.column(name)
 
     def _campaign_for(self, row: PreparedRow) -> int | None:
         name = row.history.get("campaign")
@@ -341,21 +368,22 @@ class BatchWriter:
 
     # --- one chunk -----------------------------------------------------------------------------------
 
-    def write(self, chunk: PreparedChunk) -> None:
+    def write(self, chunk: BuiltChunk) -> None:
         rows = chunk.rows
         if not rows:
             return
-        keys = [row_keys(r.profile) for r in rows]
+        keys = [r.keys for r in rows]
         db_matches = find_existing(self._conn, keys)
         maps: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
         kinds = (MatchedBy.EMAIL, MatchedBy.PHONE, MatchedBy.NAME_COMPANY)
-        new_leads: list[_NewLead] = []
+        new_leads: list[BuiltRow | NewLead] = []
         merges: list[tuple[PreparedRow, int, MatchedBy]] = []  # (row, target, matched by)
-        for index, row in enumerate(rows):
+        for index, built in enumerate(rows):
             match = db_matches.get(index)
             target: int | None = None
             by = MatchedBy.EMAIL
-            for kind, value, seen in zip(kinds, keys[index], maps, strict=True):
+            row_key = keys[index]
+            for kind, value, seen in zip(kinds, row_key, maps, strict=True):
                 if not value:
                     continue
                 found = seen.get(value)
@@ -366,23 +394,30 @@ class BatchWriter:
                     break
             if target is None:
                 target = -(len(new_leads) + 1)
-                new_leads.append(self._new_lead(row, keys[index].name))
+                new_leads.append(built if built.lead is not None else self._new_lead(built))
             else:
-                merges.append((row, target, by))
-            for value, seen in zip(keys[index], maps, strict=True):
+                merges.append((source_row(built), target, by))
+                if target < 0:
+                    into = new_leads[-target - 1]
+                    if isinstance(into, BuiltRow):
+                        # A row merges into it: build it here, where the merge can change it.
+                        new_leads[-target - 1] = self._new_lead(into)
+            for value, seen in zip(row_key, maps, strict=True):
                 if value and value not in seen:
                     seen[value] = target
         existing = self._load_existing({t for _r, t, _b in merges if t > 0})
         touched = self._existing_touches(existing)
         ids = self._allocate(len(new_leads))
         for lead_id, lead in zip(ids, new_leads, strict=True):
-            lead.values["id"] = lead_id
+            if isinstance(lead, NewLead):
+                lead.values["id"] = lead_id
         events: list[dict[str, Any]] = []
         touches: list[dict[str, Any]] = []
         for row, target, by in merges:
             self.counts.duplicates += 1
             if target < 0:
                 lead = new_leads[-target - 1]
+                assert isinstance(lead, NewLead)
                 changes = self._merge_values(lead.values, row)
                 lead_id = lead.values["id"]
                 campaign = self._campaign_for(row)
@@ -413,119 +448,55 @@ class BatchWriter:
                     )
                 )
             self._warn_history_on_duplicate(row, target, new_leads)
-        self._insert_new(new_leads, events, touches)
+        self._insert_new(ids, new_leads)
         bulk_insert(self._conn, _events, events)
         bulk_insert(self._conn, _touches, touches)
         self._update_existing(existing)
 
     # --- new leads -----------------------------------------------------------------------------------
 
-    def _new_lead(self, row: PreparedRow, name_key: str | None) -> _NewLead:
-        setup = self._setup
-        plan = plan_history(row.history, row.inferred_stage, setup.now, self._members, self._column)
-        for column, message in plan.warnings:
-            self.warnings.append(RowError(row.row_number, column, message))
-        profile = self._clean_profile(row)
-        values: dict[str, Any] = dict.fromkeys(_LEAD_KEYS)
-        values.update(profile)
-        values["consent"] = bool(profile.get("consent"))
-        values["name_company_key"] = name_key
-        values["custom_fields"] = dict(row.custom)
-        campaign = self._campaign_for(row)
-        values.update(
-            campaign_id=campaign,
-            stage=plan.stage.value,
-            marketing_owner_id=plan.marketing_owner.id if plan.marketing_owner else None,
-            sales_owner_id=plan.sales_owner.id if plan.sales_owner else None,
-            reject_reason=plan.reject_reason,
-            reject_note=plan.reject_note,
-            close_reason=plan.close_reason,
-            expected_value=plan.expected_value,
-            attempts=0,
-            import_batch_id=setup.batch_id,
-            created_at=plan.created_at,
-            updated_at=setup.now,
-            updated_by_id=setup.actor_id,
-            version=1,
-            **plan.stamps,
-        )
-        details = {"file": setup.file_name, "row": row.row_number}
-        first = new_lead_event(plan.created_at, details)
-        lead = _NewLead(row, values, [campaign] if campaign is not None else [], plan.created_at)
-        lead.events.append(
-            self._event_row(0, first.kind, first.at, None, first.to_stage, None, first.details)
-        )
-        for planned in plan.events:
-            event = self._event_row(
-                0,
-                planned.kind,
-                planned.at,
-                planned.from_stage,
-                planned.to_stage,
-                planned.reason,
-                planned.details,
-            )
-            if planned.kind is EventKind.HANDED_OFF:
-                lead.handoff_event = event
-            lead.events.append(event)
-        return lead
+    def _new_lead(self, built: BuiltRow) -> NewLead:
+        row = source_row(built)
+        return self._builder.new_lead(row, built.keys[2], self._campaign_for(row), self.warnings)
 
     def _clean_profile(self, row: PreparedRow) -> dict[str, Any]:
-        profile = dict(row.profile)
-        for name, value in profile.items():
-            if value.__class__ is not str or len(value) <= _SHORTEST:
-                continue
-            limit = _LENGTHS.get(name)
-            if limit is not None and len(value) > limit:
-                profile[name] = value[:limit]
-                self.warnings.append(
-                    RowError(row.row_number, self._column(name), f"Cut to its first {limit} characters.")
-                )
-        return profile
+        return self._builder.clean_profile(row, self.warnings)
 
-    def _insert_new(
-        self, new_leads: list[_NewLead], merge_events: list[dict[str, Any]], touches: list[dict[str, Any]]
-    ) -> None:
+    def _insert_new(self, ids: Sequence[int], new_leads: Sequence[BuiltRow | NewLead]) -> None:
+        """Insert the chunk's new leads (ids in file order), their events, search entries and touches."""
         if not new_leads:
             return
-        now = self._setup.now
-        rows: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        new_touches: list[dict[str, Any]] = []
-        score = self._rules.score
-        for lead in new_leads:
-            values = lead.values
-            lead_id = values["id"]
-            n_touches = len(lead.campaigns)
-            facts = LeadFacts(
-                values["job_title"],
-                values["company_size"],
-                values["industry"],
-                values["country"],
-                n_touches,
-                lead.touched_at if n_touches else None,
-            )
-            values["score"] = score(facts, now)
-            if lead.handoff_event is not None:
-                # The score at handoff picks the SLA priority rule, as the lifecycle service records it.
-                lead.handoff_event["details"]["score"] = values["score"]
-            rows.append(values)
-            for event in lead.events:
-                event["lead_id"] = lead_id
-                events.append(event)
-            for campaign in lead.campaigns:
-                new_touches.append(self._touch(lead_id, campaign, lead.touched_at))
-            if values["handed_off_at"] is not None:
-                self.sla_ids.append(lead_id)
-            self._created.add(lead_id)
-        bulk_insert(self._conn, _leads, rows)
+        builder = self._builder
+        rows: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        more_touches: list[dict[str, Any]] = []
+        sla = self.sla_ids
+        for lead_id, lead in zip(ids, new_leads, strict=True):
+            if isinstance(lead, BuiltRow):
+                rows.append((lead_id, *lead.lead))  # type: ignore[misc]
+                events.extend([(lead_id, *event) for event in lead.events])
+                if lead.handed_off:
+                    sla.append(lead_id)
+                if lead.warnings:
+                    self.warnings.extend(lead.warnings)
+                continue
+            builder.score(lead)
+            rows.append((lead_id, *builder.lead_values(lead)))
+            events.extend([(lead_id, *builder.event_values(event)) for event in lead.events])
+            # The first campaign is the lead's own (its touch is written with the others' below).
+            for campaign in lead.campaigns[1:]:
+                more_touches.append(self._touch(lead_id, campaign, lead.touched_at))
+            if lead.values["handed_off_at"] is not None:
+                sla.append(lead_id)
+        insert_tuples(self._conn, _leads, LEAD_COLUMNS, rows)
+        lo, hi = min(ids), max(ids)
         if self._search_trigger is not None:
-            ids = [r["id"] for r in rows]
             self._conn.execute(
-                text(SQLITE_FILL + " WHERE leads.id BETWEEN :lo AND :hi"), {"lo": min(ids), "hi": max(ids)}
+                text(SQLITE_FILL + " WHERE leads.id BETWEEN :lo AND :hi"), {"lo": lo, "hi": hi}
             )
-        bulk_insert(self._conn, _events, events)
-        bulk_insert(self._conn, _touches, new_touches)
+        insert_tuples(self._conn, _events, EVENT_COLUMNS, events)
+        self._conn.execute(text(_NEW_TOUCHES), {"lo": lo, "hi": hi, "batch": self._setup.batch_id})
+        bulk_insert(self._conn, _touches, more_touches)
         self.counts.created += len(rows)
 
     # --- merges --------------------------------------------------------------------------------------
@@ -585,16 +556,18 @@ class BatchWriter:
             details["campaign_id"] = touch_campaign
         if into_new:
             details["into_lead_created_by_this_import"] = True
-        return self._event_row(lead_id, EventKind.MERGED, self._setup.now, None, None, None, details)
+        return self._builder.event_row(lead_id, EventKind.MERGED, self._setup.now, None, None, None, details)
 
     def _warn_history_on_duplicate(
-        self, row: PreparedRow, target: int, new_leads: Sequence[_NewLead]
+        self, row: PreparedRow, target: int, new_leads: Sequence[BuiltRow | NewLead]
     ) -> None:
-        given = [name for name in _HISTORY_ON_DUPLICATE if name in row.history]
-        if not given:
+        history = row.history
+        if not history or _HISTORY_FIELDS.isdisjoint(history):
             return
+        given = [name for name in _HISTORY_ON_DUPLICATE if name in history]
         if target < 0:
-            first = new_leads[-target - 1].row.row_number
+            into = new_leads[-target - 1]
+            first = into.row.row_number if isinstance(into, NewLead) else into.number
             where = f"row {first} of this file"
         else:
             where = f"lead #{target}"
@@ -611,12 +584,15 @@ class BatchWriter:
         wanted = sorted(ids)
         found: dict[int, _Existing] = {}
         columns = [_leads.c[name] for name in _LOAD_COLUMNS]
+        batch_id = self._setup.batch_id
         for start in range(0, len(wanted), IN_CHUNK):
             part = wanted[start : start + IN_CHUNK]
             for row in self._conn.execute(select(*columns).where(_leads.c.id.in_(part))):
-                values = dict(row._mapping)
+                values = dict(zip(_LOAD_COLUMNS, row, strict=True))
                 values["custom_fields"] = dict(values.get("custom_fields") or {})
-                found[values["id"]] = _Existing(values, values["id"] in self._created)
+                # A lead this import created from an earlier chunk carries its batch.
+                created_here = values.pop("import_batch_id") == batch_id
+                found[values["id"]] = _Existing(values, created_here)
         return found
 
     def _existing_touches(self, existing: Mapping[int, _Existing]) -> set[tuple[int, int]]:
@@ -687,28 +663,6 @@ class BatchWriter:
         created = row.history.get("created_at")
         return created if isinstance(created, dt.datetime) else self._setup.now
 
-    def _event_row(
-        self,
-        lead_id: int,
-        kind: EventKind,
-        at: dt.datetime,
-        from_stage: Stage | None,
-        to_stage: Stage | None,
-        reason: str | None,
-        details: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        return {
-            "lead_id": lead_id,
-            "at": at,
-            "actor_id": self._setup.actor_id,
-            "kind": kind.value,
-            "from_stage": from_stage.value if from_stage is not None else None,
-            "to_stage": to_stage.value if to_stage is not None else None,
-            "reason": reason,
-            "details": {k: json_safe(v) for k, v in details.items() if v is not None},
-            "import_batch_id": self._setup.batch_id,
-        }
-
     # --- the end -------------------------------------------------------------------------------------
 
     def finish(self) -> None:
@@ -725,7 +679,3 @@ class BatchWriter:
                     for lead_id, image in sorted(self._before.items())
                 ],
             )
-
-
-def _s(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None

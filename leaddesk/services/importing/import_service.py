@@ -50,10 +50,12 @@ from leaddesk.services.importing.batch_writer import BatchWriter, WriterSetup, f
 from leaddesk.services.importing.column_mapping import FULL_NAME, IGNORE, ColumnMapping, propose_mapping
 from leaddesk.services.importing.limits import DEFAULT_LIMITS, CancelCheck, ReadLimits, check_cancel
 from leaddesk.services.importing.prepared_rows import (
+    BuiltChunk,
     PreparedChunk,
     PrepareOptions,
     RejectedRow,
     RowError,
+    iter_built,
     iter_prepared,
 )
 from leaddesk.services.importing.presets import (
@@ -347,7 +349,7 @@ class ImportService:
 
     @staticmethod
     def _collect(
-        chunk: PreparedChunk,
+        chunk: PreparedChunk | BuiltChunk,
         rejected_rows: list[RejectedRow],
         errors: list[RowError],
         extra: Sequence[RowError],
@@ -505,7 +507,7 @@ class ImportService:
         errors: list[RowError] = []
         if progress is not None:
             progress(IMPORTING, 0, total)
-        for chunk in iter_prepared(table, mapping, options, should_cancel=should_cancel):
+        for chunk in iter_built(table, mapping, writer.spec, options, should_cancel=should_cancel):
             check_cancel(should_cancel)
             mark = len(writer.warnings)
             writer.write(chunk)

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -46,6 +46,9 @@ from leaddesk.services.importing.processes import process_context
 from leaddesk.services.importing.row_store import DataRow, RowStore
 from leaddesk.services.importing.row_validation import identity_problem, infer_stage
 from leaddesk.services.importing.table_reading import RawTable
+
+if TYPE_CHECKING:
+    from leaddesk.services.importing.new_leads import BuiltRow, LeadSpec
 
 #: A profile value: text, a whole number (company size) or a yes/no (consent).
 ProfileValue = str | int | bool
@@ -150,6 +153,14 @@ class RejectedRow:
 @dataclass(frozen=True, slots=True)
 class PreparedChunk:
     rows: tuple[PreparedRow, ...]
+    rejected: tuple[RejectedRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltChunk:
+    """Accepted rows built as new leads (`new_leads.BuiltRow`), and the rejected rows."""
+
+    rows: list[BuiltRow]
     rejected: tuple[RejectedRow, ...]
 
 
@@ -335,16 +346,37 @@ def _unpack(packed: _Packed) -> PreparedChunk:
     )
 
 
-def _work(plan: _Plan, store: RowStore, chunk_indexes: tuple[int, ...]) -> _Packed:
-    """A worker's task: prepare some chunks of the store (read straight from its file)."""
+def _work(plan: _Plan, store: RowStore, chunk_indexes: tuple[int, ...], spec: LeadSpec | None = None) -> Any:
+    """A worker's task: prepare some chunks of the store (read straight from its file); with a `spec`,
+    build each accepted row's new lead too (see `new_leads`)."""
     prep = _preparer(plan)
     rows: list[DataRow] = []
     for index in chunk_indexes:
         rows.extend(store.read_chunk(index))
     try:
-        return _pack(prep.rows(rows))
+        chunk = prep.rows(rows)
+        if spec is None:
+            return _pack(chunk)
+        return _build(spec, chunk, packed=True)
     finally:
         store.close()
+
+
+def _build(spec: LeadSpec, chunk: PreparedChunk, *, packed: bool) -> tuple[list[tuple[Any, ...]], Any]:
+    from leaddesk.services.importing.new_leads import builder_for
+
+    build = builder_for(spec).build
+    built = [tuple(build(row, packed)) for row in chunk.rows]
+    rejected = [(r.row_number, r.errors, r.values) for r in chunk.rejected]
+    return built, rejected
+
+
+def _unpack_built(packed: tuple[list[tuple[Any, ...]], Any]) -> BuiltChunk:
+    from leaddesk.services.importing.new_leads import BuiltRow
+
+    built, rejected = packed
+    make = BuiltRow._make
+    return BuiltChunk([make(b) for b in built], tuple(RejectedRow(n, e, v) for n, e, v in rejected))
 
 
 def _plan(table: RawTable, mapping: ColumnMapping, options: PrepareOptions) -> _Plan:
@@ -366,9 +398,9 @@ def _plan(table: RawTable, mapping: ColumnMapping, options: PrepareOptions) -> _
 
 def _tasks(table: RawTable, workers: int) -> list[tuple[int, ...]]:
     chunks = [i for i, ref in enumerate(table.store.chunks) if ref.last_row > table.data_after]
-    # At least four tasks per worker (for even load and progress), at most four store chunks each (so
-    # that a task's rows, in flight, stay small).
-    per_task = max(1, min(4, len(chunks) // (workers * 4)))
+    # At least four tasks per worker (for even load and progress), at most two store chunks each (so
+    # that a task's rows, in flight, stay small: a built row takes a few KB until it is written).
+    per_task = max(1, min(2, len(chunks) // (workers * 4)))
     return [tuple(chunks[i : i + per_task]) for i in range(0, len(chunks), per_task)]
 
 
@@ -387,6 +419,31 @@ def iter_prepared(
     should_cancel: CancelCheck | None = None,
 ) -> Iterator[PreparedChunk]:
     """Prepared rows chunk by chunk, in file order; `progress(rows done, rows in total)`."""
+    return _iterate(table, mapping, options, None, progress, should_cancel)  # type: ignore[return-value]
+
+
+def iter_built(
+    table: RawTable,
+    mapping: ColumnMapping,
+    spec: LeadSpec,
+    options: PrepareOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    should_cancel: CancelCheck | None = None,
+) -> Iterator[BuiltChunk]:
+    """As `iter_prepared`, each accepted row also built as a new lead under `spec` (`new_leads`): the
+    writer's input, built by the worker processes for big tables."""
+    return _iterate(table, mapping, options, spec, progress, should_cancel)  # type: ignore[return-value]
+
+
+def _iterate(
+    table: RawTable,
+    mapping: ColumnMapping,
+    options: PrepareOptions | None,
+    spec: LeadSpec | None,
+    progress: Progress | None,
+    should_cancel: CancelCheck | None,
+) -> Iterator[PreparedChunk | BuiltChunk]:
     options = options or PrepareOptions()
     plan = _plan(table, mapping, options)
     total = table.row_count
@@ -402,16 +459,16 @@ def iter_prepared(
             done += len(chunk.rows) + len(chunk.rejected)
             if progress is not None:
                 progress(done, total)
-            yield chunk
+            yield chunk if spec is None else _unpack_built(_build(spec, chunk, packed=False))
         return
     pool_size = min(workers, len(tasks))
     executor = concurrent.futures.ProcessPoolExecutor(max_workers=pool_size, mp_context=process_context())
     try:
         # A few tasks in flight per worker, consumed in order: memory stays bounded by the window.
-        pending: collections.deque[concurrent.futures.Future[_Packed]] = collections.deque()
+        pending: collections.deque[concurrent.futures.Future[Any]] = collections.deque()
         queue = iter(tasks)
         for task in itertools.islice(queue, pool_size * 2):
-            pending.append(executor.submit(_work, plan, table.store, task))
+            pending.append(executor.submit(_work, plan, table.store, task, spec))
         while pending:
             future = pending.popleft()
             while True:
@@ -423,13 +480,13 @@ def iter_prepared(
                     continue
             del future
             for task in itertools.islice(queue, 1):
-                pending.append(executor.submit(_work, plan, table.store, task))
-            chunk = _unpack(packed)
+                pending.append(executor.submit(_work, plan, table.store, task, spec))
+            out = _unpack(packed) if spec is None else _unpack_built(packed)
             del packed
-            done += len(chunk.rows) + len(chunk.rejected)
+            done += len(out.rows) + len(out.rejected)
             if progress is not None:
                 progress(done, total)
-            yield chunk
+            yield out
     finally:
         executor.shutdown(wait=True, cancel_futures=True)  # running tasks are short (about a second)
 

@@ -11,7 +11,11 @@ import multiprocessing
 from multiprocessing.context import ForkServerContext, SpawnContext
 
 #: Loaded once in the fork server, so that readers and preparation workers start ready.
-PRELOAD = ["leaddesk.services.importing.safe_reader", "leaddesk.services.importing.prepared_rows"]
+PRELOAD = [
+    "leaddesk.services.importing.safe_reader",
+    "leaddesk.services.importing.prepared_rows",
+    "leaddesk.services.importing.new_leads",
+]
 
 
 def process_context() -> ForkServerContext | SpawnContext:

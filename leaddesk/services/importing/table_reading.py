@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,17 @@ from leaddesk.services.importing.header_detection import (
     layout_columns,
 )
 from leaddesk.services.importing.limits import DEFAULT_LIMITS, CancelCheck, Progress, ReadLimits, check_cancel
-from leaddesk.services.importing.problems import FileProblem, refuse
+from leaddesk.services.importing.problems import Cancelled, FileProblem, UnreadableFileError, refuse
 from leaddesk.services.importing.row_store import CellValue, DataRow, RowStore
 from leaddesk.services.importing.safe_reader import InspectOutcome, ReaderRequest, ReadOutcome, run_reader
 from leaddesk.services.importing.sniffing import Container, FileFormat, Sniffed, sniff
-from leaddesk.services.importing.xlsx_prescan import SheetKind, SheetScan, ZipReport, prescan_zip
+from leaddesk.services.importing.xlsx_prescan import (
+    SheetKind,
+    SheetScan,
+    ZipReport,
+    prescan_zip,
+    scan_worksheet,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +132,12 @@ def _default(sheets: tuple[SheetInfo, ...]) -> str | None:
     return None
 
 
-def _classify(path: Path, limits: ReadLimits) -> tuple[Sniffed, FileFormat, ZipReport | None]:
+def _classify(
+    path: Path, limits: ReadLimits, *, quick: bool = False
+) -> tuple[Sniffed, FileFormat, ZipReport | None]:
     sniffed = sniff(path, limits)
     if sniffed.container is Container.ZIP:
-        report = prescan_zip(path, sniffed.extension, limits)
+        report = prescan_zip(path, sniffed.extension, limits, quick=quick)
         return sniffed, report.format, report
     if sniffed.container is Container.OLE:
         return sniffed, FileFormat.XLS, None
@@ -217,6 +226,55 @@ def _rows_up_to(store: RowStore, number: int) -> int:
     return count
 
 
+class _SheetCheck:
+    """The full prescan of the chosen sheet, in a thread of this process while the reader process reads
+    it (two cores at work instead of one after the other). Its refusal wins over whatever the reader
+    did: the reader is stopped when the scan refuses the sheet, and a reader that failed or finished is
+    reported only once the scan has passed the sheet."""
+
+    def __init__(self, path: Path, sheet: SheetScan, limits: ReadLimits) -> None:
+        self._result: SheetScan | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._scan, args=(path, sheet, limits), name="leaddesk-prescan", daemon=True
+        )
+        self._thread.start()
+
+    def _scan(self, path: Path, sheet: SheetScan, limits: ReadLimits) -> None:
+        try:
+            self._result = scan_worksheet(path, sheet, limits)
+        except BaseException as exc:  # handed to the caller
+            self._error = exc
+
+    def _raise_if_refused(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._result is not None and self._result.refusal:
+            raise refuse(FileProblem.TOO_LARGE, self._result.refusal)
+
+    def _verdict(self) -> None:
+        self._thread.join()
+        self._raise_if_refused()
+
+    def run(
+        self, request: ReaderRequest, progress: Progress | None, should_cancel: CancelCheck | None
+    ) -> InspectOutcome | ReadOutcome:
+        def stop() -> bool:
+            if not self._thread.is_alive():
+                self._raise_if_refused()
+            return should_cancel is not None and should_cancel()
+
+        try:
+            outcome = run_reader(request, progress=progress, should_cancel=stop)
+        except Cancelled:
+            raise
+        except UnreadableFileError:
+            self._verdict()
+            raise
+        self._verdict()
+        return outcome
+
+
 def read_table(
     path: str | Path,
     sheet: str | None = None,
@@ -235,14 +293,19 @@ def read_table(
     """
     path = Path(path)
     check_cancel(should_cancel)
-    sniffed, fmt, report = _classify(path, limits)
+    # A quick prescan chooses the sheet; the chosen sheet's full scan runs while the reader reads it,
+    # and its verdict is awaited before the rows are used (see `_SheetCheck`).
+    sniffed, fmt, report = _classify(path, limits, quick=True)
     date_1904 = sniffed.date_1904
     sheet_name, sheet_index = sheet, -1
+    sheet_check: _SheetCheck | None = None
     if fmt is FileFormat.XLSX and report is not None:
         chosen = _choose_xlsx_sheet(path, report, sheet)
         if chosen.refusal:
             raise refuse(FileProblem.TOO_LARGE, chosen.refusal)
         sheet_name, sheet_index, date_1904 = chosen.name, chosen.index, report.date_1904
+        if not chosen.complete:
+            sheet_check = _SheetCheck(path, chosen, limits)
     elif fmt is FileFormat.CSV:
         sheet_name = None
     check_cancel(should_cancel)
@@ -250,7 +313,10 @@ def read_table(
     store: RowStore | None = None
     try:
         request = ReaderRequest("read", str(path), fmt, work_dir, limits, sheet_name, sheet_index)
-        outcome = run_reader(request, progress=progress, should_cancel=should_cancel)
+        if sheet_check is None:
+            outcome = run_reader(request, progress=progress, should_cancel=should_cancel)
+        else:
+            outcome = sheet_check.run(request, progress, should_cancel)
         if not isinstance(outcome, ReadOutcome):  # pragma: no cover
             raise TypeError(f"unexpected reader outcome {type(outcome).__name__}")
         store = RowStore(Path(work_dir), Path(outcome.store_path), outcome.chunks)

@@ -52,6 +52,10 @@ class SheetScan:
     columns: int
     #: Why this sheet must not be opened (too large), or None.
     refusal: str | None = None
+    #: The worksheet's part in the archive, and whether its cells were scanned to the end (a quick
+    #: scan stops at the first value: `scan_worksheet` finishes it, while the reader runs).
+    part: str | None = None
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,8 +244,13 @@ def _relationships(
     return out
 
 
-def prescan_zip(path: Path, extension: str, limits: ReadLimits) -> ZipReport:
-    """Check an archive and describe the workbook in it; raise `UnreadableFileError` if it is refused."""
+def prescan_zip(path: Path, extension: str, limits: ReadLimits, *, quick: bool = False) -> ZipReport:
+    """Check an archive and describe the workbook in it; raise `UnreadableFileError` if it is refused.
+
+    `quick`: scan each worksheet only up to its first value (enough to choose the sheet); the chosen
+    sheet's scan is then finished with `scan_worksheet`, and its verdict must be awaited before the
+    sheet's rows are used.
+    """
     z = _open_zip(path)
     with z:
         parts = _check_directory(path, z, limits)
@@ -266,7 +275,7 @@ def prescan_zip(path: Path, extension: str, limits: ReadLimits) -> ZipReport:
             )
             raise refuse(problem, f"Not a spreadsheet: {path.name!r} is {what}.{hint}")
         _check_prologs(z, parts)
-        return _prescan_xlsx(path, z, parts, limits)
+        return _prescan_xlsx(path, z, parts, limits, quick)
 
 
 def _main_part(z: zipfile.ZipFile, parts: dict[str, zipfile.ZipInfo]) -> str | None:
@@ -277,7 +286,7 @@ def _main_part(z: zipfile.ZipFile, parts: dict[str, zipfile.ZipInfo]) -> str | N
 
 
 def _prescan_xlsx(
-    path: Path, z: zipfile.ZipFile, parts: dict[str, zipfile.ZipInfo], limits: ReadLimits
+    path: Path, z: zipfile.ZipFile, parts: dict[str, zipfile.ZipInfo], limits: ReadLimits, quick: bool = False
 ) -> ZipReport:
     main = _main_part(z, parts)
     if main is None or main not in parts:
@@ -325,8 +334,22 @@ def _prescan_xlsx(
         if kind is not SheetKind.WORKSHEET or info is None:
             sheets.append(SheetScan(name, index, kind, visible, None if info is None else False, 0, 0))
             continue
-        sheets.append(_scan_sheet(z, info, name, index, visible, limits, budget))
+        sheets.append(_scan_sheet(z, info, name, index, visible, limits, budget, quick=quick))
     return ZipReport(FileFormat.XLSX, tuple(sheets), date_1904)
+
+
+def scan_worksheet(path: Path, sheet: SheetScan, limits: ReadLimits) -> SheetScan:
+    """The full scan of a worksheet that a quick prescan described (see `prescan_zip`)."""
+    if sheet.complete or sheet.part is None:
+        return sheet
+    z = _open_zip(path)
+    with z:
+        try:
+            info = z.getinfo(sheet.part)
+        except KeyError:
+            raise _damaged(KeyError(sheet.part)) from None
+        budget = [limits.scan_budget_bytes]
+        return _scan_sheet(z, info, sheet.name, sheet.index, sheet.visible, limits, budget)
 
 
 def _sheet_kind(rtype: str) -> SheetKind:
@@ -392,6 +415,8 @@ def _scan_sheet(
     visible: bool,
     limits: ReadLimits,
     budget: list[int],
+    *,
+    quick: bool = False,
 ) -> SheetScan:
     """Find how far the sheet's cells reach, at C speed (every pattern starts with a literal).
 
@@ -425,7 +450,21 @@ def _scan_sheet(
             max_col = 26  # one-letter columns only: at most Z
         if not has_data and _HAS_VALUE.search(chunk):
             has_data = True
+        if quick and has_data:
+            break
     complete = scanned >= info.file_size
+    if quick and not complete:
+        # Only what was seen so far can refuse the sheet here; the full scan follows (`scan_worksheet`).
+        cells = max_row * max_col
+        refusal = None
+        if cells > limits.max_cells or max_row > limits.max_rows or max_col > limits.max_columns:
+            refusal = (
+                f"The file is too large to import: sheet {name!r} spans {max_row:,} rows x {max_col:,} "
+                f"columns ({cells:,} cells); the limit is {limits.max_cells:,} cells and "
+                f"{limits.max_rows:,} rows."
+            )
+        kind, part = SheetKind.WORKSHEET, info.filename
+        return SheetScan(name, index, kind, visible, has_data, max_row, max_col, refusal, part, False)
     # A scan cut short by the budget trusts the larger of what it saw and what the sheet declares.
     rows_est = max_row if complete else max(max_row, claimed_rows)
     cols_est = max_col if complete else max(max_col, claimed_cols)
@@ -436,7 +475,9 @@ def _scan_sheet(
             f"The file is too large to import: sheet {name!r} spans {rows_est:,} rows x {cols_est:,} columns "
             f"({cells:,} cells); the limit is {limits.max_cells:,} cells and {limits.max_rows:,} rows."
         )
-    return SheetScan(name, index, SheetKind.WORKSHEET, visible, has_data, rows_est, cols_est, refusal)
+    return SheetScan(
+        name, index, SheetKind.WORKSHEET, visible, has_data, rows_est, cols_est, refusal, info.filename
+    )
 
 
 # --- OpenDocument ------------------------------------------------------------------------------------
