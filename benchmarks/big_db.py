@@ -45,7 +45,7 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 CACHE_DIR = Path(os.environ.get("LEADDESK_BENCH_DIR", Path(tempfile.gettempdir()) / "leaddesk-bench"))
 #: 8: the statistics (ANALYZE) describe the final data, SLA clocks included (7 analysed the leads before the
 #: SLA service filled their clocks in, so its statistics saw empty due-time columns).
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 SALES_REPS = 12
 CAMPAIGNS = 40
 #: Built by the worker process and copied in at the end.

@@ -63,9 +63,19 @@ class Lead(Base):
             "deleted_at",
         ),
         _live_index("ix_leads_mql_period", "mql_at", "campaign_id", "deleted_at"),
-        # The campaigns panel counts leads per campaign and stage, with opportunity values; it also
-        # serves the campaign filter of the lists.
-        _live_index("ix_leads_campaign_funnel", "campaign_id", "stage", "expected_value", "deleted_at"),
+        # The campaigns panel counts leads per campaign and stage, with opportunity values and the sales
+        # pass (handed off, accepted, returned), in one scan of this index; it also serves the campaign
+        # filter of the lists.
+        _live_index(
+            "ix_leads_campaign_funnel",
+            "campaign_id",
+            "stage",
+            "expected_value",
+            "handed_off_at",
+            "accepted_at",
+            "rejected_at",
+            "deleted_at",
+        ),
         # The pipeline board's column counts and values: open stages by stage, won and lost by stage and
         # close date, for everyone or one rep, from the index alone.
         _live_index("ix_leads_board", "stage", "closed_at", "sales_owner_id", "expected_value", "deleted_at"),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 11:40:23.267535
+Create Date: 2026-11-28 12:00:50.867347
 """
 
 from __future__ import annotations
@@ -341,7 +341,15 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_leads_campaign_funnel",
-            ["campaign_id", "stage", "expected_value", "deleted_at"],
+            [
+                "campaign_id",
+                "stage",
+                "expected_value",
+                "handed_off_at",
+                "accepted_at",
+                "rejected_at",
+                "deleted_at",
+            ],
             unique=False,
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
