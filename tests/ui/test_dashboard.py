@@ -71,6 +71,36 @@ def test_the_periods_charts_and_headline_figures_show(
     page.charts.canvases["funnel"].draw_now()
 
 
+def test_charts_arrive_rendered_at_the_canvas_size(
+    qtbot, ctx: AppContext, services: Services, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
+    """After a period change the figures come rendered from the workers at the size of their canvas: the
+    GUI thread shows the images and draws nothing (until a resize)."""
+    page, _sc = _page(qtbot, ctx, services, clock)
+    with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
+        page.period.choose(PeriodKind.LAST_MONTH)
+    qtbot.wait(20)  # let the canvases take their place
+    for name, chart in page.charts.canvases.items():
+        canvas = chart.canvas
+        assert canvas.get_width_height() == (canvas.width(), canvas.height()), name
+        assert not chart.figure.stale, name
+        assert not getattr(canvas, "_draw_pending", False), name
+        renderer = canvas.renderer
+        assert (int(renderer.width), int(renderer.height)) == (canvas.width(), canvas.height()), name
+    # a new size draws again, at that size
+    page.resize(900, 900)
+    qtbot.waitUntil(
+        lambda: (
+            page.charts.canvases["funnel"].canvas.get_width_height()
+            == (page.charts.canvases["funnel"].canvas.width(), page.charts.canvases["funnel"].canvas.height())
+        ),
+        timeout=TIMEOUT,
+    )
+    funnel = page.charts.canvases["funnel"]
+    funnel.draw_now()
+    assert int(funnel.canvas.renderer.width) == funnel.canvas.width()
+
+
 def test_a_period_change_redraws_for_the_new_period(
     qtbot, ctx: AppContext, services: Services, clock: FixedClock
 ) -> None:  # type: ignore[no-untyped-def]

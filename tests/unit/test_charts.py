@@ -174,3 +174,36 @@ def test_chart_building_needs_neither_pyplot_nor_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("size", [(4.6, 3.0), (5.3, 2.9), (10.6, 2.9)])
+def test_fixed_margins_keep_every_text_inside_the_figure(data: Data, size: tuple[float, float]) -> None:
+    """The dashboard's charts measure their margins once (no constrained layout at each draw): titles,
+    tick labels and axis titles still fit in the figure, and the axes keep most of it."""
+    for name in CHART_NAMES:
+        fig = build_chart(name, data, LIGHT, size, layout="fixed")
+        FigureCanvasAgg(fig).draw()
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        width, height = fig.bbox.width, fig.bbox.height
+        for text in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_visible()):
+            if not text.get_text().strip():
+                continue
+            box = text.get_window_extent(renderer)
+            assert box.x0 >= -1 and box.y0 >= -1, (name, text.get_text())
+            assert box.x1 <= width + 1 and box.y1 <= height + 1, (name, text.get_text())
+        axes_area = sum(ax.bbox.width * ax.bbox.height for ax in fig.axes)
+        assert axes_area > 0.35 * width * height, name
+
+
+def test_the_quick_renderer_draws_the_same_pixels(data: Data) -> None:
+    import numpy as np
+
+    from leaddesk.services.charts.quick_render import gc_paused, render
+
+    for name in CHART_NAMES:
+        plain = FigureCanvasAgg(build_chart(name, data, DARK, (5.0, 3.0), layout="fixed"))
+        plain.draw()
+        for _ in range(2):  # the second time from what the first one kept
+            with gc_paused():
+                quick = render(build_chart(name, data, DARK, (5.0, 3.0), layout="fixed"))
+            assert np.array_equal(np.asarray(plain.buffer_rgba()), np.asarray(quick.buffer_rgba())), name

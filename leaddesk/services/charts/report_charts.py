@@ -9,11 +9,16 @@ a target, no frames, no 3-D, no legends that the labels make unnecessary.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache, lru_cache
 from typing import Any, Literal, Protocol
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase
+from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import LayoutEngine
+from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from leaddesk.services.charts.palette import LIGHT, Palette
 from leaddesk.services.reporting import labels as L
@@ -40,11 +45,121 @@ def short(text: str, width: int = NAME_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def new_figure(palette: Palette, size: tuple[float, float] = DEFAULT_SIZE, dpi: float = 100) -> Figure:
+#: How a figure's axes are placed: "constrained" (matplotlib's constrained layout, measured at every draw:
+#: the printed report) or "fixed" (margins measured once from the chart's labels when it is built and kept
+#: in inches at any size: the dashboard, which redraws often and must be quick).
+Layout = Literal["constrained", "fixed"]
+
+
+def new_figure(
+    palette: Palette,
+    size: tuple[float, float] = DEFAULT_SIZE,
+    dpi: float = 100,
+    layout: Layout = "constrained",
+) -> Figure:
+    if layout == "fixed":
+        return Figure(figsize=size, dpi=dpi, facecolor=palette.background)
     fig = Figure(figsize=size, dpi=dpi, facecolor=palette.background, layout="constrained")
     engine: Any = fig.get_layout_engine()
     engine.set(h_pad=0.06, w_pad=0.08)
     return fig
+
+
+class FixedMargins(LayoutEngine):
+    """Margins in inches (so they stay right when the canvas resizes the figure), applied at each draw by a
+    plain `subplots_adjust`: no measuring of texts while drawing."""
+
+    _adjust_compatible = True
+    _colorbar_gridspec = True
+
+    def __init__(self, left: float, bottom: float, right: float, top: float, wspace: float = 0.0) -> None:
+        super().__init__()
+        self.margins = (left, bottom, right, top, wspace)
+
+    def execute(self, fig: Any) -> None:
+        left, bottom, right, top, wspace = self.margins
+        width, height = fig.get_size_inches()
+        width, height = max(width, 0.1), max(height, 0.1)
+        x0 = min(left / width, 0.6)
+        x1 = max(1 - right / width, x0 + 0.05)
+        y0 = min(bottom / height, 0.6)
+        y1 = max(1 - top / height, y0 + 0.05)
+        columns = max(
+            (ax.get_subplotspec().get_gridspec().ncols for ax in fig.axes if ax.get_subplotspec()), default=1
+        )
+        axis_width = ((x1 - x0) * width - wspace * (columns - 1)) / columns
+        fig.subplots_adjust(
+            left=x0, right=x1, bottom=y0, top=y1, wspace=wspace / axis_width if axis_width > 0 else 0.2
+        )
+
+
+@cache
+def _measuring_renderer() -> Any:
+    from matplotlib.backends import backend_agg
+
+    agg: Any = backend_agg
+    return agg.RendererAgg(1, 1, 72)  # 72 dpi: sizes in points
+
+
+@lru_cache(maxsize=8192)
+def text_width(text: str, size: float = TEXT_SIZE) -> float:
+    """How wide `text` is at font size `size`, in points (FreeType metrics; no figure needed)."""
+    if not text:
+        return 0.0
+    width, _height, _descent = _measuring_renderer().get_text_width_height_descent(
+        text, FontProperties(size=size), ismath=False
+    )
+    return float(width)
+
+
+def _tick_texts(axis: Any) -> list[str]:
+    """The tick labels `axis` will show, from its locator and formatter (without making its ticks)."""
+    shown = "labelleft" if axis.axis_name == "y" else "labelbottom"
+    if not axis.get_tick_params(which="major").get(shown, True):
+        return []
+    low, high = sorted(axis.get_view_interval())
+    locs = [v for v in axis.get_major_locator()() if low - 1e-9 <= v <= high + 1e-9]
+    return [t for t in axis.get_major_formatter().format_ticks(locs) if t]
+
+
+def fix_layout(fig: Figure) -> FixedMargins:
+    """Fixed margins for a built chart, measured from its texts (tick labels, axis titles, title), and its
+    axis titles pinned at fixed offsets from the axes: drawing then measures nothing to place them. Returns
+    the layout engine (already set on `fig`)."""
+    line = TEXT_SIZE * 1.3
+    left = bottom = 6.0
+    top = 8.0
+    offset = fig.dpi_scale_trans
+    for ax in fig.axes:
+        spec = ax.get_subplotspec()
+        labels = _tick_texts(ax.yaxis)
+        label_width = max(map(text_width, labels)) + 5 if labels else 0.0
+        if ax.get_ylabel():
+            # the rotated title's bottom (its right side) just left of the tick labels
+            away = (label_width + 3) / 72
+            ax.yaxis.set_label_coords(0, 0.5, ax.transAxes + ScaledTranslation(-away, 0, offset))
+        if spec is None or spec.is_first_col():
+            left = max(left, 6.0 + label_width + (line + 4 if ax.get_ylabel() else 0))
+        labels = _tick_texts(ax.xaxis)
+        label_height = line + 4 if labels else 0.0
+        if ax.get_xlabel():
+            away = (label_height + 2) / 72
+            ax.xaxis.set_label_coords(0.5, 0, ax.transAxes + ScaledTranslation(0, -away, offset))
+        bottom = max(bottom, 6.0 + label_height + (line + 4 if ax.get_xlabel() else 0))
+        for text in ax.texts:  # the title and subtitle (`_title`) stand above the axes
+            coords = getattr(text, "xycoords", None)
+            if (
+                isinstance(text, Annotation)
+                and isinstance(coords, tuple)
+                and coords[0] == "subfigure fraction"
+            ):
+                top = max(top, text.xyann[1] + float(text.get_fontsize()) * 1.25 + 4)
+        # The blank axes title only keeps the title's room in a constrained layout; without it the axes do
+        # not measure their ticks to place it at each draw.
+        ax.set_title("", loc="left")
+    engine = FixedMargins(left / 72, bottom / 72, 12 / 72, top / 72, wspace=18 / 72)
+    fig.set_layout_engine(engine)
+    return engine
 
 
 def _title(ax: Axes, palette: Palette, title: str, subtitle: str = "") -> None:
@@ -421,11 +536,17 @@ CHART_NAMES = tuple(CHARTS)
 
 
 def build_chart(
-    name: str, data: ChartData, palette: Palette = LIGHT, size: tuple[float, float] = DEFAULT_SIZE
+    name: str,
+    data: ChartData,
+    palette: Palette = LIGHT,
+    size: tuple[float, float] = DEFAULT_SIZE,
+    layout: Layout = "constrained",
 ) -> Figure:
-    """One chart of `CHART_NAMES` as a new figure."""
-    fig = new_figure(palette, size)
+    """One chart of `CHART_NAMES` as a new figure (`layout`: see `Layout`)."""
+    fig = new_figure(palette, size, layout=layout)
     CHARTS[name](fig, data, palette)
+    if layout == "fixed":
+        fix_layout(fig)
     return fig
 
 

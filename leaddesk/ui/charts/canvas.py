@@ -2,11 +2,14 @@
 
 matplotlib and its Qt backend are imported the first time a chart is shown, not when the window starts:
 the import takes a good part of a second. Figures are built off the GUI thread (by the Qt-free builders of
-`leaddesk.services.charts`); the canvas only draws them.
+`leaddesk.services.charts`), and may be rendered there too (Agg, at the canvas's size): the canvas then
+only shows the image it is given. It draws a figure itself only when it has to (another size, a figure
+that changed): on its next paint, so a chart scrolled out of view is drawn when it comes into view.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -47,13 +50,20 @@ class ChartCanvas(QWidget):
         self.message.setText(text)
         self._stack.setCurrentWidget(self.message)
 
-    def set_figure(self, figure: Any) -> None:
-        """Show `figure` (a matplotlib `Figure`), replacing the one shown before."""
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+    def figure_size(self) -> tuple[int, int]:
+        """The size in (physical) pixels a figure is shown at here now."""
+        shown = self._stack.currentWidget() or self
+        ratio = self.devicePixelRatioF() or 1.0
+        return round(shown.width() * ratio), round(shown.height() * ratio)
 
+    def set_figure(self, figure: Any) -> None:
+        """Show `figure` (a matplotlib `Figure`), replacing the one shown before. A figure already rendered
+        by an Agg canvas at this size is shown as it is, without drawing it again."""
         old = self.canvas
+        rendered = figure.canvas
         self.figure = figure
-        self.canvas = FigureCanvasQTAgg(figure)
+        self.canvas = _canvas_class()(figure)
+        self.canvas.adopt(rendered)
         self.canvas.setParent(self)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.canvas.setMinimumSize(10, 10)
@@ -83,3 +93,49 @@ class ChartCanvas(QWidget):
             canvas._draw_idle()  # the queued draw, now rather than again on the next paint
         else:
             canvas.draw()
+
+
+@cache
+def _canvas_class() -> Any:
+    """`FigureCanvasQTAgg` (imported on first use) that keeps an image rendered elsewhere and draws only
+    when painted."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+    from PySide6.QtGui import QResizeEvent
+
+    base: Any = FigureCanvasQTAgg
+
+    class QuickCanvas(base):  # type: ignore[misc]
+        def adopt(self, rendered: Any) -> None:
+            """Take over the image `rendered` (the figure's Agg canvas) drew, when it is up to date."""
+            renderer = getattr(rendered, "renderer", None)
+            if (
+                isinstance(rendered, FigureCanvasAgg)
+                and renderer is not None
+                and not self.figure.stale
+                and rendered.get_width_height(physical=True) == self.get_width_height(physical=True)
+                and getattr(rendered, "_lastKey", None)
+                == (*self.get_width_height(physical=True), self.figure.dpi)
+            ):
+                self.renderer = renderer
+                self._lastKey = rendered._lastKey
+
+        def _same_size(self, width: float, height: float) -> bool:
+            w, h = self.figure.bbox.size
+            return bool(abs(w - width) < 0.5 and abs(h - height) < 0.5)
+
+        def resizeEvent(self, event: QResizeEvent) -> None:
+            ratio = self.device_pixel_ratio
+            size = event.size()
+            if self.figure is not None and self._same_size(size.width() * ratio, size.height() * ratio):
+                QWidget.resizeEvent(self, event)  # the figure has this size already: nothing to draw
+                return
+            super().resizeEvent(event)
+
+        def draw_idle(self) -> None:
+            # Drawn on the next paint, which Qt sends only to a canvas that is in view.
+            if not (getattr(self, "_draw_pending", False) or getattr(self, "_is_drawing", False)):
+                self._draw_pending = True
+                self.update()
+
+    return QuickCanvas

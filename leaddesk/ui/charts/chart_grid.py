@@ -4,6 +4,7 @@ thread."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Signal
@@ -18,14 +19,38 @@ from leaddesk.ui.charts.flow_layout import FlowLayout
 CANVAS_FIGURE_SIZE = (4.6, 3.0)
 
 
+#: Figures are built at 100 dpi (the canvas's default).
+DPI = 100
+
+
 def build_figures(
-    data: Any, names: Sequence[str], palette: Any, size: tuple[float, float] = CANVAS_FIGURE_SIZE
+    data: Any,
+    names: Sequence[str],
+    palette: Any,
+    size: tuple[float, float] = CANVAS_FIGURE_SIZE,
+    *,
+    sizes: Mapping[str, tuple[int, int]] | None = None,
+    quick: bool = False,
 ) -> dict[str, Any]:
     """The named charts of `data` as matplotlib figures. Runs on a worker thread (matplotlib is imported
-    here, not when the window starts)."""
-    from leaddesk.services.charts import build_chart
+    here, not when the window starts).
 
-    return {name: build_chart(name, data, palette, size) for name in names}
+    `sizes`: each chart's canvas size in pixels (`ChartGrid.figure_sizes`), else `size` in inches.
+    `quick`: margins fixed when built (no constrained layout at each draw), and each figure rendered here
+    (Agg) at its size, so that the GUI thread only shows the images."""
+    from leaddesk.services.charts import build_chart
+    from leaddesk.services.charts.quick_render import gc_paused, render
+
+    figures: dict[str, Any] = {}
+    with gc_paused() if quick else nullcontext():
+        for name in names:
+            pixels = (sizes or {}).get(name)
+            inches = (pixels[0] / DPI, pixels[1] / DPI) if pixels and min(pixels) >= 50 else size
+            figure = build_chart(name, data, palette, inches, layout="fixed" if quick else "constrained")
+            if quick:
+                render(figure)
+            figures[name] = figure
+    return figures
 
 
 class ChartGrid(QWidget):
@@ -61,6 +86,10 @@ class ChartGrid(QWidget):
     def show_message(self, text: str, names: Sequence[str] | None = None) -> None:
         for name in names or self.names:
             self.canvases[name].show_message(text)
+
+    def figure_sizes(self) -> dict[str, tuple[int, int]]:
+        """Each chart's size in pixels now (to build its next figure at)."""
+        return {name: canvas.figure_size() for name, canvas in self.canvases.items()}
 
     def set_figures(self, figures: Mapping[str, Any]) -> None:
         for name, figure in figures.items():

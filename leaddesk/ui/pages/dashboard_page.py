@@ -6,9 +6,10 @@ business hours to first contact against the target, why leads were returned and 
 rate and revenue by campaign. Above them, the headline figures of the period and how many leads stand at
 each stage right now.
 
-The numbers come from `ReportingService` and the figures are built on worker threads in two parts that
-run side by side: the flow of the period (SQL aggregates, quick) and the SLA side (the SLA service's
-figures, slower on big databases), so the first charts show while the second part is computed. Results
+The numbers come from `ReportingService` and the figures are built and rendered (at the canvases' size,
+so the GUI thread only shows the images) on worker threads in two parts that run side by side: the flow
+of the period (SQL aggregates, quick) and the SLA side (the SLA service's figures, slower on big
+databases), so the first charts show while the second part is computed. Results
 of a period the user has already left are dropped.
 """
 
@@ -18,7 +19,7 @@ import time
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -161,7 +162,7 @@ class DashboardPage(QWidget):
 
         self.charts = ChartGrid(LAYOUT, 2, self, spans={"campaign_results": 2}, min_height=290)
         self.charts.show_message(self.tr("Loading…"))
-        scroll = QScrollArea(self)
+        self.chart_scroll = scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.charts)
@@ -241,6 +242,7 @@ class DashboardPage(QWidget):
             self.tr("%1 – %2").replace("%1", format_date(period.start)).replace("%2", format_date(period.end))
         )
         palette = chart_palette(self)
+        sizes = self.charts.figure_sizes()
         reporting = self._ctx.services.reporting
         self._started = time.perf_counter()
         self._pending = 2
@@ -253,7 +255,7 @@ class DashboardPage(QWidget):
             flt = reporting.filters(campaign_id, owner_id)
             data = reporting.flow(period.start, period.end, flt)
             t1 = time.perf_counter()
-            figures = build_figures(_Flow(data), FLOW_CHARTS, palette)
+            figures = build_figures(_Flow(data), FLOW_CHARTS, palette, sizes=sizes, quick=True)
             return data, figures, t1 - t0, time.perf_counter() - t1
 
         def sla(control: TaskControl) -> Any:
@@ -263,11 +265,11 @@ class DashboardPage(QWidget):
             flt = reporting.filters(campaign_id, owner_id)
             data = reporting.sla_view(period.start, period.end, flt, fresh=fresh)
             t1 = time.perf_counter()
-            figures = build_figures(_Sla(data), SLA_CHARTS, palette)
+            figures = build_figures(_Sla(data), SLA_CHARTS, palette, sizes=sizes, quick=True)
             return data, figures, t1 - t0, time.perf_counter() - t1
 
         # The two parts run side by side (both only read): while one waits for the database, the other
-        # computes or builds its figures.
+        # computes or builds (and renders) its figures.
         self._controls = [
             run_task(sla, on_done=lambda r: self._shown(request, "sla", r), on_error=self._failed),
             run_task(
@@ -277,6 +279,13 @@ class DashboardPage(QWidget):
                 pool=query_pool(),
             ),
         ]
+
+    def chart_in_view(self, name: str) -> bool:
+        """Whether any of the chart `name` shows in the scroll area now."""
+        canvas = self.charts.canvases[name]
+        viewport = self.chart_scroll.viewport()
+        top_left = canvas.mapTo(viewport, QPoint(0, 0))
+        return bool(viewport.rect().intersects(QRect(top_left, canvas.size())))
 
     def _failed(self, exc: BaseException) -> None:
         self.charts.show_message(self.tr("The figures could not be computed."))
