@@ -167,7 +167,7 @@ class CampaignService:
         campaign = (Lead.campaign_id + 0).label("campaign")
         mql = select(campaign, func.count()).where(live, Lead.mql_at >= since).group_by(campaign)
         with self._db.reading() as s:
-            targets = dict(s.execute(select(Campaign.id, Campaign.monthly_mql_target)).tuples().all())
+            targets = dict(s.execute(select(Campaign.id, Campaign.monthly_mql_target)).all())
         # The scan reads an index entry per lead: the upper half of the campaigns is counted on a second
         # connection meanwhile, so both cores work (the database releases the GIL while it scans).
         ids = sorted(targets)
@@ -180,13 +180,13 @@ class CampaignService:
         if split is None:
             stages = count()
             with self._db.reading() as s:
-                mqls = dict(s.execute(mql).tuples().all())
+                mqls = dict(s.execute(mql).all())
         else:
             with ThreadPoolExecutor(1) as pool:
                 upper = pool.submit(count, Lead.campaign_id >= split)
                 stages = count(Lead.campaign_id < split)
                 with self._db.reading() as s:
-                    mqls = dict(s.execute(mql).tuples().all())
+                    mqls = dict(s.execute(mql).all())
                 stages += upper.result()
         passes: dict[int, list[int]] = {}
         totals: dict[int, list[Any]] = {}

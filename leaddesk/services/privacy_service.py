@@ -128,7 +128,7 @@ class PrivacyService:
             if lead is None:
                 raise NotFoundError(f"Lead #{lead_id} does not exist.")
             campaign = s.get(Campaign, lead.campaign_id) if lead.campaign_id else None
-            names = dict(s.execute(select(TeamMember.id, TeamMember.name)).tuples().all())
+            names = dict(s.execute(select(TeamMember.id, TeamMember.name)).all())
             events = s.scalars(
                 select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.at)
             ).all()
@@ -140,7 +140,7 @@ class PrivacyService:
                 .where(CampaignTouch.lead_id == lead_id)
                 .order_by(CampaignTouch.touched_at)
             ).all()
-            campaigns = dict(s.execute(select(Campaign.id, Campaign.name)).tuples().all())
+            campaigns = dict(s.execute(select(Campaign.id, Campaign.name)).all())
             changes = s.scalars(select(ImportBatchChange).where(ImportBatchChange.lead_id == lead_id)).all()
 
             wb = Workbook()

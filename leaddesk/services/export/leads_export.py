@@ -217,8 +217,8 @@ class LeadExportService:
             # The ids first, from whichever index the filter can use; the rows then by pages of ids (a
             # keyset scan in id order would read every lead to find the few a filter selects).
             ids = sorted(conn.execute(select(Lead.id).where(*conds)).scalars().all())
-            campaigns = dict(conn.execute(select(Campaign.id, Campaign.name)).tuples().all())
-            members = dict(conn.execute(select(TeamMember.id, TeamMember.name)).tuples().all())
+            campaigns = dict(conn.execute(select(Campaign.id, Campaign.name)).all())
+            members = dict(conn.execute(select(TeamMember.id, TeamMember.name)).all())
         n_profile = len(profile)
         booleans = [1 + i for i, f in enumerate(PROFILE_FIELDS) if f.kind == FieldKind.BOOLEAN]
         base = 1 + n_profile

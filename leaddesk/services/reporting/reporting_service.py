@@ -295,7 +295,7 @@ class ReportingService:
                 )
                 .group_by(Lead.campaign_id, Lead.stage, Lead.close_reason)
             ).all()
-            names = dict(s.execute(select(Campaign.id, Campaign.name)).tuples().all())
+            names = dict(s.execute(select(Campaign.id, Campaign.name)).all())
         counts = [(Stage.NEW, int(created or 0))] + [
             (stage, moves.get(kind.value, 0)) for stage, kind in FUNNEL_MOVES
         ]

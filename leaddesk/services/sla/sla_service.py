@@ -710,9 +710,7 @@ class SlaService:
             campaigns = s.execute(
                 select(Campaign.id, Campaign.name, Campaign.monthly_mql_target, Campaign.archived)
             ).all()
-            owner_names: dict[int, str] = dict(
-                s.execute(select(TeamMember.id, TeamMember.name)).tuples().all()
-            )
+            owner_names: dict[int, str] = dict(s.execute(select(TeamMember.id, TeamMember.name)).all())
         info = {c.id: c for c in campaigns}
         campaign_names = {c.id: c.name for c in campaigns}
         mql_rows = [
