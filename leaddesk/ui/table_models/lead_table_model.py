@@ -13,11 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
-    Signal,
 )
 from PySide6.QtGui import QFont
 
@@ -25,11 +22,10 @@ from leaddesk.domain.enums import Stage
 from leaddesk.domain.queries import LeadFilter, LeadSort, PageRequest, SortKey
 from leaddesk.domain.records import LeadRow
 from leaddesk.services.lead_query_service import LeadQueryService
-from leaddesk.ui.background import query_pool, run_in_background
 from leaddesk.ui.formatting import format_date, format_datetime, stage_color, stage_label
 from leaddesk.ui.i18n import tr
+from leaddesk.ui.table_models.paged_model import Index, PagedTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -71,15 +67,9 @@ def default_columns() -> list[LeadColumn]:
     ]
 
 
-class LeadTableModel(QAbstractTableModel):
-    #: Emitted (on the GUI thread) when a new filter or sort has its first page.
-    loaded = Signal()
-    #: Emitted when the total for the current filter is known (it is counted after the first page).
-    counted = Signal()
-    #: Emitted when a query failed; the page shows the error.
-    failed = Signal(object)
-
-    PAGE_SIZE = 200
+class LeadTableModel(PagedTableModel):
+    """Leads of the current filter and sort; `loaded` when a new filter or sort has its first page,
+    `counted` once its total is known (counted after the first page), `failed` when a query failed."""
 
     def __init__(
         self,
@@ -89,18 +79,11 @@ class LeadTableModel(QAbstractTableModel):
         *,
         page_size: int | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, page_size=page_size)
         self._query = query
         self._columns = list(columns or default_columns())
-        self._rows: list[LeadRow] = []
-        self._total = 0
         self._filter = LeadFilter()
         self._sort = LeadSort()
-        self._generation = 0
-        self._fetching = False
-        self._live = False
-        self._total_known = False
-        self._page_size = page_size or self.PAGE_SIZE
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -109,20 +92,6 @@ class LeadTableModel(QAbstractTableModel):
     @property
     def columns(self) -> list[LeadColumn]:
         return list(self._columns)
-
-    @property
-    def total(self) -> int:
-        """Rows matching the filter; until counted, the rows fetched so far."""
-        return self._total if self._total_known else len(self._rows)
-
-    @property
-    def total_known(self) -> bool:
-        return self._total_known
-
-    @property
-    def live(self) -> bool:
-        """False until the first `reload()`: a model nobody looks at yet runs no queries."""
-        return self._live
 
     @property
     def current_filter(self) -> LeadFilter:
@@ -145,101 +114,18 @@ class LeadTableModel(QAbstractTableModel):
         if self._live:
             self.reload()
 
-    def reload(self) -> None:
-        """Ask for the first page of the current filter and sort, then its total (off the GUI thread).
+    def _page_work(self, offset: int, limit: int) -> Callable[[], list[LeadRow]]:
+        query, request = self._query, PageRequest(self._filter, self._sort, offset, limit)
+        return lambda: query.page(request)
 
-        The page comes first so the table fills as soon as possible; counting can take longer.
-        """
-        self._live = True
-        self._generation += 1
-        generation = self._generation
-        request = PageRequest(self._filter, self._sort, 0, self._page_size)
-        self._fetching = True
-        run_in_background(
-            lambda: self._query.page(request),
-            on_done=lambda rows: self._first_page(generation, request, rows),
-            on_error=lambda exc: self._failed(generation, exc),
-            pool=query_pool(),
-        )
-
-    def _first_page(self, generation: int, request: PageRequest, rows: list[LeadRow]) -> None:
-        if generation != self._generation:
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self._total = len(rows)
-        self._total_known = len(rows) < request.limit
-        self._fetching = False
-        self.endResetModel()
-        self.loaded.emit()
-        if self._total_known:
-            self.counted.emit()
-            return
-        run_in_background(
-            lambda: self._query.count(request.filter),
-            on_done=lambda total: self._counted(generation, total),
-            on_error=lambda exc: self._failed(generation, exc),
-            pool=query_pool(),
-        )
-
-    def _counted(self, generation: int, total: int) -> None:
-        if generation != self._generation:
-            return
-        self._total = max(total, len(self._rows))
-        self._total_known = True
-        self.counted.emit()
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._fetching = False
-            self.failed.emit(exc)
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
-        if parent.isValid() or self._fetching or not self._live:
-            return False
-        if self._total_known:
-            return len(self._rows) < self._total
-        return len(self._rows) > 0 and len(self._rows) % self._page_size == 0
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
-        if not self.canFetchMore(parent):
-            return
-        generation = self._generation
-        request = PageRequest(self._filter, self._sort, len(self._rows), self._page_size)
-        self._fetching = True
-        run_in_background(
-            lambda: self._query.page(request),
-            on_done=lambda rows: self._more(generation, request.offset, rows),
-            on_error=lambda exc: self._failed(generation, exc),
-            pool=query_pool(),
-        )
-
-    def _more(self, generation: int, offset: int, rows: list[LeadRow]) -> None:
-        if generation != self._generation or offset != len(self._rows):
-            return
-        self._fetching = False
-        if not rows:
-            self._total = len(self._rows)
-            self._total_known = True
-            self.counted.emit()
-            return
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
+    def _count_work(self) -> Callable[[], int]:
+        query, flt = self._query, self._filter
+        return lambda: query.count(flt)
 
     # --- Qt model interface --------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._columns)
-
-    def row_at(self, row: int) -> LeadRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rows(self) -> list[LeadRow]:
-        return list(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

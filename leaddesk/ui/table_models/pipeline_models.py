@@ -39,6 +39,7 @@ from leaddesk.services.pipeline_service import (
 from leaddesk.ui.background import query_pool, run_in_background
 from leaddesk.ui.formatting import format_date, format_datetime, format_money, stage_color, stage_label
 from leaddesk.ui.i18n import tr
+from leaddesk.ui.table_models.paged_model import PagedTableModel
 from leaddesk.ui.table_models.queue_table_model import SUBTITLE_ROLE
 from leaddesk.ui.widgets.alive import while_alive
 
@@ -82,11 +83,7 @@ def pipeline_columns() -> list[PipelineColumn]:
     ]
 
 
-class PipelineTableModel(QAbstractTableModel):
-    loaded = Signal()
-    counted = Signal()
-    failed = Signal(object)
-
+class PipelineTableModel(PagedTableModel):
     PAGE_SIZE = 200
 
     def __init__(
@@ -97,19 +94,12 @@ class PipelineTableModel(QAbstractTableModel):
         *,
         page_size: int | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, page_size=page_size)
         self._pipeline = pipeline
         self._today = today
         self._columns = pipeline_columns()
         self._keys = [c.key for c in self._columns]
-        self._rows: list[PipelineCard] = []
         self._query = PipelineQuery()
-        self._generation = 0
-        self._fetching = False
-        self._live = False
-        self._total = 0
-        self._total_known = False
-        self._page_size = page_size or self.PAGE_SIZE
 
     @property
     def columns(self) -> list[PipelineColumn]:
@@ -119,107 +109,18 @@ class PipelineTableModel(QAbstractTableModel):
     def query(self) -> PipelineQuery:
         return self._query
 
-    @property
-    def live(self) -> bool:
-        return self._live
-
-    @property
-    def total(self) -> int:
-        return self._total if self._total_known else len(self._rows)
-
-    @property
-    def total_known(self) -> bool:
-        return self._total_known
-
     def set_query(self, query: PipelineQuery) -> None:
         self._query = query
         if self._live:
             self.reload()
 
-    def reload(self) -> None:
-        self._live = True
-        self._generation += 1
-        generation, pipeline, query, limit = self._generation, self._pipeline, self._query, self._page_size
-        self._fetching = True
-        run_in_background(
-            lambda: pipeline.table_page(query, offset=0, limit=limit),
-            on_done=while_alive(self, lambda rows: self._first_page(generation, query, rows)),
-            on_error=while_alive(self, lambda exc: self._failed(generation, exc)),
-            pool=query_pool(),
-        )
+    def _page_work(self, offset: int, limit: int) -> Callable[[], list[PipelineCard]]:
+        pipeline, query = self._pipeline, self._query
+        return lambda: pipeline.table_page(query, offset=offset, limit=limit)
 
-    def _first_page(self, generation: int, query: PipelineQuery, rows: list[PipelineCard]) -> None:
-        if generation != self._generation:
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self._total = len(rows)
-        self._total_known = len(rows) < self._page_size
-        self._fetching = False
-        self.endResetModel()
-        self.loaded.emit()
-        if self._total_known:
-            self.counted.emit()
-            return
-        pipeline = self._pipeline
-        run_in_background(
-            lambda: pipeline.table_count(query),
-            on_done=while_alive(self, lambda total: self._counted(generation, total)),
-            on_error=while_alive(self, lambda exc: self._failed(generation, exc)),
-            pool=query_pool(),
-        )
-
-    def _counted(self, generation: int, total: int) -> None:
-        if generation != self._generation:
-            return
-        self._total, self._total_known = max(total, len(self._rows)), True
-        self.counted.emit()
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._fetching = False
-            self.failed.emit(exc)
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
-        if parent.isValid() or self._fetching or not self._live:
-            return False
-        if self._total_known:
-            return len(self._rows) < self._total
-        return len(self._rows) > 0 and len(self._rows) % self._page_size == 0
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
-        if not self.canFetchMore(parent):
-            return
-        generation, pipeline, query = self._generation, self._pipeline, self._query
-        offset, limit = len(self._rows), self._page_size
-        self._fetching = True
-        run_in_background(
-            lambda: pipeline.table_page(query, offset=offset, limit=limit),
-            on_done=while_alive(self, lambda rows: self._more(generation, offset, rows)),
-            on_error=while_alive(self, lambda exc: self._failed(generation, exc)),
-            pool=query_pool(),
-        )
-
-    def _more(self, generation: int, offset: int, rows: list[PipelineCard]) -> None:
-        if generation != self._generation or offset != len(self._rows):
-            return
-        self._fetching = False
-        if not rows:
-            self._total, self._total_known = len(self._rows), True
-            self.counted.emit()
-            return
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
-
-    def row_at(self, row: int) -> PipelineCard | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rows(self) -> list[PipelineCard]:
-        return list(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
+    def _count_work(self) -> Callable[[], int]:
+        pipeline, query = self._pipeline, self._query
+        return lambda: pipeline.table_count(query)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._columns)

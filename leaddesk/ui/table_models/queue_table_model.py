@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 
 from leaddesk.domain.enums import Stage
 from leaddesk.domain.queries import LeadFilter
@@ -22,10 +22,9 @@ from leaddesk.services.lead_query_service import LeadQueryService
 from leaddesk.services.sla.clock import Clock, ClockState
 from leaddesk.services.sla.policy import SlaPolicy
 from leaddesk.services.sla.sla_service import QUEUE_STAGES, QueueRow, SlaService
-from leaddesk.ui.background import query_pool, run_in_background
 from leaddesk.ui.formatting import format_datetime, format_int
 from leaddesk.ui.i18n import tr
-from leaddesk.ui.widgets.alive import while_alive
+from leaddesk.ui.table_models.paged_model import Index, PagedTableModel
 from leaddesk.ui.widgets.countdown_delegate import (
     CLOCK_ROLE,
     DUE_ROLE,
@@ -34,7 +33,6 @@ from leaddesk.ui.widgets.countdown_delegate import (
     state_label,
 )
 
-Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 22
 HOT_ROLE = Qt.ItemDataRole.UserRole + 23
@@ -71,12 +69,7 @@ def due_line(row: QueueRow, clock: Clock, now: datetime) -> str:
     return text
 
 
-class QueueTableModel(QAbstractTableModel):
-    #: The first page of a new question arrived.
-    loaded = Signal()
-    #: The total is known.
-    counted = Signal()
-    failed = Signal(object)
+class QueueTableModel(PagedTableModel):
     #: A tick changed the state (not only the countdown) of these lead ids.
     states_changed = Signal(list)
 
@@ -91,24 +84,17 @@ class QueueTableModel(QAbstractTableModel):
         *,
         page_size: int | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, page_size=page_size)
         self._sla = sla
         self._leads = leads
         self._now = now
         self._columns = queue_columns()
         self._keys = [c.key for c in self._columns]
-        self._rows: list[QueueRow] = []
         self._clocks: dict[int, Clock] = {}
         self._shown: dict[int, tuple[ClockState, str, str]] = {}
         self._policy: SlaPolicy | None = None
         self._owner_id: int | None = None
         self._text = ""
-        self._generation = 0
-        self._fetching = False
-        self._live = False
-        self._total = 0
-        self._total_known = False
-        self._page_size = page_size or self.PAGE_SIZE
 
     # --- what to show --------------------------------------------------------------------------------
 
@@ -126,18 +112,6 @@ class QueueTableModel(QAbstractTableModel):
     @property
     def owner_id(self) -> int | None:
         return self._owner_id
-
-    @property
-    def live(self) -> bool:
-        return self._live
-
-    @property
-    def total(self) -> int:
-        return self._total if self._total_known else len(self._rows)
-
-    @property
-    def total_known(self) -> bool:
-        return self._total_known
 
     def now(self) -> datetime:
         return self._now()
@@ -159,100 +133,28 @@ class QueueTableModel(QAbstractTableModel):
             sales_owner_ids=frozenset({self._owner_id}) if self._owner_id is not None else frozenset(),
         )
 
-    def reload(self) -> None:
-        """The first page of the queue and the policy in force (off the GUI thread), then the count."""
-        self._live = True
-        self._generation += 1
-        generation = self._generation
-        sla, owner, text, limit = self._sla, self._owner_id, self._text, self._page_size
-        self._fetching = True
+    def _first_work(self, limit: int) -> Callable[[], tuple[list[QueueRow], SlaPolicy]]:
+        """The first page of the queue and the policy in force."""
+        sla, owner, text = self._sla, self._owner_id, self._text
+        return lambda: (sla.queue(owner, offset=0, limit=limit, text=text), sla.current_policy())
 
-        def work() -> tuple[list[QueueRow], SlaPolicy]:
-            return sla.queue(owner, offset=0, limit=limit, text=text), sla.current_policy()
-
-        run_in_background(
-            work,
-            on_done=while_alive(self, lambda result: self._first_page(generation, *result)),
-            on_error=while_alive(self, lambda exc: self._failed(generation, exc)),
-            pool=query_pool(),
-        )
-
-    def _first_page(self, generation: int, rows: list[QueueRow], policy: SlaPolicy) -> None:
-        if generation != self._generation:
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self._policy = policy
+    def _take_first(self, result: tuple[list[QueueRow], SlaPolicy]) -> list[QueueRow]:
+        rows, self._policy = result
         self._clocks.clear()
         self._shown.clear()
         self._update_clocks(rows)
-        self._total = len(rows)
-        self._total_known = len(rows) < self._page_size
-        self._fetching = False
-        self.endResetModel()
-        self.loaded.emit()
-        if self._total_known:
-            self.counted.emit()
-            return
+        return rows
+
+    def _page_work(self, offset: int, limit: int) -> Callable[[], list[QueueRow]]:
+        sla, owner, text = self._sla, self._owner_id, self._text
+        return lambda: sla.queue(owner, offset=offset, limit=limit, text=text)
+
+    def _count_work(self) -> Callable[[], int]:
         leads, flt = self._leads, self._filter()
-        run_in_background(
-            lambda: leads.count(flt),
-            on_done=while_alive(self, lambda total: self._counted(generation, total)),
-            on_error=while_alive(self, lambda exc: self._failed(generation, exc)),
-            pool=query_pool(),
-        )
+        return lambda: leads.count(flt)
 
-    def _counted(self, generation: int, total: int) -> None:
-        if generation != self._generation:
-            return
-        self._total = max(total, len(self._rows))
-        self._total_known = True
-        self.counted.emit()
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._fetching = False
-            self.failed.emit(exc)
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
-        if parent.isValid() or self._fetching or not self._live:
-            return False
-        if self._total_known:
-            return len(self._rows) < self._total
-        return len(self._rows) > 0 and len(self._rows) % self._page_size == 0
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
-        if not self.canFetchMore(parent):
-            return
-        generation = self._generation
-        sla, owner, text, offset, limit = (
-            self._sla,
-            self._owner_id,
-            self._text,
-            len(self._rows),
-            self._page_size,
-        )
-        self._fetching = True
-        run_in_background(
-            lambda: sla.queue(owner, offset=offset, limit=limit, text=text),
-            on_done=while_alive(self, lambda rows: self._more(generation, offset, rows)),
-            on_error=while_alive(self, lambda exc: self._failed(generation, exc)),
-            pool=query_pool(),
-        )
-
-    def _more(self, generation: int, offset: int, rows: list[QueueRow]) -> None:
-        if generation != self._generation or offset != len(self._rows):
-            return
-        self._fetching = False
-        if not rows:
-            self._total = len(self._rows)
-            self._total_known = True
-            self.counted.emit()
-            return
+    def _rows_arriving(self, rows: list[QueueRow]) -> None:
         self._update_clocks(rows)
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
 
     # --- the countdown -------------------------------------------------------------------------------
 
@@ -315,12 +217,6 @@ class QueueTableModel(QAbstractTableModel):
 
     # --- access --------------------------------------------------------------------------------------
 
-    def rows(self) -> list[QueueRow]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> QueueRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def row_of(self, lead_id: int) -> int:
         return next((i for i, r in enumerate(self._rows) if r.lead.id == lead_id), -1)
 
@@ -331,9 +227,6 @@ class QueueTableModel(QAbstractTableModel):
         return counts
 
     # --- Qt model interface --------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._columns)
