@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 from sqlalchemy.orm import aliased
 
 from leaddesk.domain.enums import ActivityKind, EventKind, Outcome, Stage
@@ -26,7 +26,7 @@ from leaddesk.domain.records import (
 )
 from leaddesk.models import Activity, Campaign, CampaignTouch, Lead, LeadEvent, TeamMember
 from leaddesk.models.database import Database
-from leaddesk.models.search import BROAD_SEARCH, count_text_matches, text_search_condition
+from leaddesk.models.search import is_broad_text_search, text_search_condition
 
 #: Above this many leads in a score range, the page walks the sort index (see `page`).
 BROAD_SCORE = 20_000
@@ -81,19 +81,25 @@ _ROW_COLUMNS = (
 
 
 def filter_conditions(
-    dialect: str, flt: LeadFilter, *, broad_text: bool = False, broad_score: bool = False
+    dialect: str,
+    flt: LeadFilter,
+    *,
+    broad_text: bool = False,
+    broad_score: bool = False,
+    conn: Connection | None = None,
 ) -> list[ColumnElement[bool]]:
     """The WHERE conditions of a lead filter; shared by every service that lists leads.
 
     `broad_text` / `broad_score`: the text or the score range matches many leads (more than
     `models.search.BROAD_SEARCH`): then the page is read along the sort order's index and each lead is
-    tested, instead of collecting every match and sorting them.
+    tested, instead of collecting every match and sorting them. `conn`: the connection the statement
+    will run on; given, a text search reads the search index's terms to plan a faster match.
     """
     conds: list[ColumnElement[bool]] = [
         Lead.deleted_at.is_not(None) if flt.deleted else Lead.deleted_at.is_(None)
     ]
     if flt.text.strip():
-        search = text_search_condition(dialect, flt.text, broad=broad_text)
+        search = text_search_condition(dialect, flt.text, broad=broad_text, conn=conn)
         if search is not None:
             conds.append(search)  # type: ignore[arg-type]
     if flt.stages:
@@ -167,9 +173,9 @@ class LeadQueryService:
         self._db = db
 
     def count(self, flt: LeadFilter) -> int:
-        stmt = select(func.count()).select_from(Lead).where(*filter_conditions(self._db.dialect, flt))
         with self._db.reading() as s:
-            return int(s.scalar(stmt) or 0)
+            conds = filter_conditions(self._db.dialect, flt, conn=s.connection())
+            return int(s.scalar(select(func.count()).select_from(Lead).where(*conds)) or 0)
 
     def page(self, request: PageRequest) -> list[LeadRow]:
         column = _SORT_COLUMNS[request.sort.key]
@@ -183,8 +189,7 @@ class LeadQueryService:
         with self._db.reading() as s:
             broad_text = broad_score = False
             if flt.text.strip():
-                matches = count_text_matches(s.connection(), flt.text)
-                broad_text = matches is not None and matches > BROAD_SEARCH
+                broad_text = is_broad_text_search(s.connection(), flt.text)
             elif (
                 flt.min_score is not None or flt.max_score is not None
             ) and request.sort.key != SortKey.SCORE:
@@ -200,7 +205,13 @@ class LeadQueryService:
             stmt = (
                 row_select()
                 .where(
-                    *filter_conditions(self._db.dialect, flt, broad_text=broad_text, broad_score=broad_score)
+                    *filter_conditions(
+                        self._db.dialect,
+                        flt,
+                        broad_text=broad_text,
+                        broad_score=broad_score,
+                        conn=s.connection(),
+                    )
                 )
                 .order_by(*order)
                 .offset(request.offset)
@@ -210,17 +221,14 @@ class LeadQueryService:
 
     def ids(self, flt: LeadFilter, limit: int = 100_000) -> list[int]:
         """Ids of the leads matching a filter (for bulk actions on 'all matching')."""
-        stmt = select(Lead.id).where(*filter_conditions(self._db.dialect, flt)).order_by(Lead.id).limit(limit)
         with self._db.reading() as s:
-            return list(s.scalars(stmt))
+            conds = filter_conditions(self._db.dialect, flt, conn=s.connection())
+            return list(s.scalars(select(Lead.id).where(*conds).order_by(Lead.id).limit(limit)))
 
     def stage_counts(self, flt: LeadFilter | None = None) -> list[StageCount]:
-        stmt = (
-            select(Lead.stage, func.count())
-            .where(*filter_conditions(self._db.dialect, flt or LeadFilter()))
-            .group_by(Lead.stage)
-        )
         with self._db.reading() as s:
+            conds = filter_conditions(self._db.dialect, flt or LeadFilter(), conn=s.connection())
+            stmt = select(Lead.stage, func.count()).where(*conds).group_by(Lead.stage)
             counts = {Stage(stage): n for stage, n in s.execute(stmt)}
         return [StageCount(stage, counts.get(stage, 0)) for stage in Stage]
 

@@ -162,3 +162,38 @@ def test_score_filter_gives_the_same_page_with_either_plan(
     monkeypatch.setattr(module, "BROAD_SCORE", threshold)
     rows = q.page(PageRequest(filter=LeadFilter(min_score=50, max_score=95)))
     assert [r.score for r in rows] == [95, 90, 50]
+
+
+def test_long_words_match_like_prefixes(db: Database, clock: FixedClock) -> None:
+    """A word longer than the prefix indexes is spelled as the terms it starts (when few): the same leads
+    as the plain prefix query, for words that start none, a few, or more terms than are spelled out."""
+    from leaddesk.models.search import MAX_PREFIX_TERMS, sqlite_match_expression
+
+    life = LifecycleService(db, clock)
+    for i in range(MAX_PREFIX_TERMS + 10):
+        life.create_lead(LeadDraft(first_name="Ada", last_name=f"Conti{i}", company="Officine Riunite"))
+    life.create_lead(LeadDraft(first_name="Ada", last_name="Contini", company="Officine ñandú"))
+    q = LeadQueryService(db)
+    expected = {
+        "conti": MAX_PREFIX_TERMS + 11,  # more terms than are spelled out: stays a prefix
+        "conti1": 11,  # conti1, conti10 … conti19
+        "contin": 1,
+        "officine conti2": 7,  # conti2, conti20 … conti25
+        "contix": 0,
+        "ñandú": 1,  # folded to plain ASCII first
+        "officine_riunite": MAX_PREFIX_TERMS + 10,  # split where the index splits
+        "ada officine": MAX_PREFIX_TERMS + 11,
+    }
+    for query, n in expected.items():
+        flt = LeadFilter(text=query)
+        assert q.count(flt) == n, query
+        assert len(q.page(PageRequest(filter=flt, limit=100))) == n, query
+        assert len(q.ids(flt)) == n, query
+    if db.dialect == "sqlite":
+        with db.reading() as s:
+            conn = s.connection()
+            assert sqlite_match_expression("conti", conn) == '"conti"*'
+            assert sqlite_match_expression("contin", conn) == '("contini")'
+            assert sqlite_match_expression("contix", conn) == '"contix"'
+            assert sqlite_match_expression("ñandú", conn) == '("nandu")'
+            assert sqlite_match_expression("conti1 ro", conn).endswith(' AND "ro"*')

@@ -129,12 +129,8 @@ class LeadExportService:
 
     def count(self, flt: LeadFilter) -> int:
         with self._db.reading() as s:
-            return int(
-                s.scalar(
-                    select(func.count()).select_from(Lead).where(*filter_conditions(self._db.dialect, flt))
-                )
-                or 0
-            )
+            conds = filter_conditions(self._db.dialect, flt, conn=s.connection())
+            return int(s.scalar(select(func.count()).select_from(Lead).where(*conds)) or 0)
 
     def export(
         self,
@@ -190,7 +186,6 @@ class LeadExportService:
         self, flt: LeadFilter, zone: ZoneInfo, should_cancel: ShouldCancel | None
     ) -> Iterator[list[list[Any]]]:
         """Pages of leads as columns (a list of values per export column)."""
-        conds = filter_conditions(self._db.dialect, flt)
         profile = [getattr(Lead, f.name) for f in PROFILE_FIELDS]
         stmt = select(
             Lead.id,
@@ -214,6 +209,7 @@ class LeadExportService:
         ).order_by(Lead.id)
         with self._db.reading() as s:
             conn = s.connection()
+            conds = filter_conditions(self._db.dialect, flt, conn=conn)
             # The ids first, from whichever index the filter can use; the rows then by pages of ids (a
             # keyset scan in id order would read every lead to find the few a filter selects).
             ids = sorted(conn.execute(select(Lead.id).where(*conds)).scalars().all())
