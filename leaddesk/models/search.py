@@ -17,8 +17,11 @@ from leaddesk.models.lead import Lead
 
 SEARCH_COLUMNS = ("first_name", "last_name", "email", "company", "phone", "city")
 
-_ACCENTED = "àáâãäåèéêëìíîïòóôõöùúûüýÿñç"
-_PLAIN = "aaaaaaeeeeiiiiooooouuuuyync"
+_LOWER_ACCENTED = "àáâãäåèéêëìíîïòóôõöùúûüýÿñç"
+# The capitals too: PostgreSQL's lower() folds only ASCII on a server whose locale is C, so the index
+# expression folds them itself ('Ñandú' must be found by 'nandu' whatever the server's locale).
+_ACCENTED = _LOWER_ACCENTED + "ÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝŸÑÇ"
+_PLAIN = "aaaaaaeeeeiiiiooooouuuuyync" * 2
 #: Letters and digits: the tokenizer splits on everything else, the underscore too (a word with one
 #: inside would become an FTS5 phrase, which `detail=none` cannot answer).
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

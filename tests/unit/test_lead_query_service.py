@@ -172,7 +172,7 @@ def test_long_words_match_like_prefixes(db: Database, clock: FixedClock) -> None
     life = LifecycleService(db, clock)
     for i in range(MAX_PREFIX_TERMS + 10):
         life.create_lead(LeadDraft(first_name="Ada", last_name=f"Conti{i}", company="Officine Riunite"))
-    life.create_lead(LeadDraft(first_name="Ada", last_name="Contini", company="Officine ñandú"))
+    life.create_lead(LeadDraft(first_name="Ada", last_name="Contini", company="Officine Ñandú"))
     q = LeadQueryService(db)
     expected = {
         "conti": MAX_PREFIX_TERMS + 11,  # more terms than are spelled out: stays a prefix

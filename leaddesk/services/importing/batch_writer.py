@@ -587,7 +587,9 @@ class BatchWriter:
         batch_id = self._setup.batch_id
         for start in range(0, len(wanted), IN_CHUNK):
             part = wanted[start : start + IN_CHUNK]
-            for row in self._conn.execute(select(*columns).where(_leads.c.id.in_(part))):
+            # `.all()`: one fetch per list; iterating a result fetches row by row (a merge-heavy import of a
+            # million rows spent 9 s there).
+            for row in self._conn.execute(select(*columns).where(_leads.c.id.in_(part))).all():
                 values = dict(zip(_LOAD_COLUMNS, row, strict=True))
                 values["custom_fields"] = dict(values.get("custom_fields") or {})
                 # A lead this import created from an earlier chunk carries its batch.
@@ -606,7 +608,7 @@ class BatchWriter:
                 .where(_touches.c.lead_id.in_(part), _touches.c.campaign_id.is_not(None))
                 .distinct()
             )
-            pairs.update((lead_id, campaign_id) for lead_id, campaign_id in self._conn.execute(stmt))
+            pairs.update((lead_id, campaign_id) for lead_id, campaign_id in self._conn.execute(stmt).all())
         return pairs
 
     def _remember_before(
