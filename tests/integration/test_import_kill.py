@@ -51,6 +51,18 @@ def _snapshot(db: Path) -> tuple[object, ...]:
         conn.close()
 
 
+def _live_in_group(pgid: int) -> set[int]:
+    """Processes of a process group that are still running (not zombies waiting to be reaped)."""
+    live = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # pid (comm) state ppid pgrp …; comm may hold spaces, so split after its closing parenthesis.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                live.add(int(stat.parent.name))
+    return live
+
+
 @pytest.mark.slow
 def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path) -> None:
     db = tmp_path / "kill.sqlite3"
@@ -94,10 +106,17 @@ def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path) -> None:
             proc.stdout.read() if proc.stdout else ""
         )
         assert int(written.split("/")[0]) < ROWS  # killed midway, not at the end
+        helpers = _live_in_group(proc.pid) - {proc.pid}
+        assert helpers, "the import runs its reader and workers in other processes"
         os.kill(proc.pid, signal.SIGKILL)
+        # The helpers end with the app: the workers, the fork server and the resource tracker.
+        deadline = time.monotonic() + 20
+        while _live_in_group(proc.pid) - {proc.pid} and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _live_in_group(proc.pid) - {proc.pid}, "helper processes outlived the killed import"
         assert proc.wait(timeout=30) == -signal.SIGKILL
     finally:
-        # The reader's fork server and the workers are in the import's own session: end them too.
+        # Whatever still runs in the import's own session (only if the test failed): end it too.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)

@@ -42,7 +42,7 @@ from leaddesk.services.importing.normalising import (
     parse_stage,
     split_full_name,
 )
-from leaddesk.services.importing.processes import process_context
+from leaddesk.services.importing.processes import end_with_app, process_context
 from leaddesk.services.importing.row_store import DataRow, RowStore
 from leaddesk.services.importing.row_validation import identity_problem, infer_stage
 from leaddesk.services.importing.table_reading import RawTable
@@ -462,7 +462,9 @@ def _iterate(
             yield chunk if spec is None else _unpack_built(_build(spec, chunk, packed=False))
         return
     pool_size = min(workers, len(tasks))
-    executor = concurrent.futures.ProcessPoolExecutor(max_workers=pool_size, mp_context=process_context())
+    executor = concurrent.futures.ProcessPoolExecutor(
+        max_workers=pool_size, mp_context=process_context(), initializer=end_with_app, initargs=(os.getpid(),)
+    )
     try:
         # A few tasks in flight per worker, consumed in order: memory stays bounded by the window.
         pending: collections.deque[concurrent.futures.Future[Any]] = collections.deque()

@@ -3,11 +3,18 @@
 A fork server forks every child from a small, clean process (never from the app, whose threads and Qt
 state must not be forked), with the import modules already loaded, so a child starts in milliseconds.
 Entry scripts need the usual `if __name__ == "__main__":` guard, as for any multiprocessing code.
+
+Every child calls `end_with_app` first. A pool worker holds both ends of its task queue and the fork
+server's keep-alive pipe, so when the app is killed mid-import nothing tells them: the workers, the fork
+server and multiprocessing's resource tracker would linger until the next reboot.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import select
+import threading
 from multiprocessing.context import ForkServerContext, SpawnContext
 
 #: Loaded once in the fork server, so that readers and preparation workers start ready.
@@ -24,3 +31,27 @@ def process_context() -> ForkServerContext | SpawnContext:
         ctx.set_forkserver_preload(PRELOAD)
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+def end_with_app(app_pid: int) -> None:
+    """In a child process: exit as soon as the app process `app_pid` has ended, however it ended.
+
+    Linux: a thread waits on a pidfd of the app, which becomes readable when the app exits (also when it
+    was killed and is not reaped yet). Elsewhere (no pidfd) nothing is done; spawned children there are
+    ended by their own time limits.
+    """
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return
+    try:
+        pidfd = opener(app_pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except OSError:  # a kernel without pidfds
+        return
+
+    def wait_for_the_app() -> None:
+        select.select([pidfd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=wait_for_the_app, name="leaddesk-end-with-app", daemon=True).start()

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from leaddesk.services.importing.limits import CancelCheck, GiB, MiB, Progress, ReadLimits
 from leaddesk.services.importing.problems import Cancelled, FileProblem, UnreadableFileError, refuse
-from leaddesk.services.importing.processes import process_context
+from leaddesk.services.importing.processes import end_with_app, process_context
 from leaddesk.services.importing.row_store import ChunkRef, ChunkWriter
 from leaddesk.services.importing.sniffing import FileFormat
 
@@ -115,8 +115,10 @@ def _send(conn: Connection, message: tuple[Any, ...]) -> None:
     conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def child_main(request: ReaderRequest, conn: Connection) -> None:
+def child_main(request: ReaderRequest, conn: Connection, app_pid: int | None = None) -> None:
     """Entry point of the reader process."""
+    if app_pid is not None:
+        end_with_app(app_pid)
     _limit_self(request.limits)
     _redirect_stderr(request.work_dir)
     try:
@@ -308,7 +310,9 @@ def run_reader(
     """Run the request in a reader process; return its outcome or raise `ImportFileError`/`Cancelled`."""
     ctx = process_context()
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=child_main, args=(request, sender), daemon=True, name="leaddesk-reader")
+    process = ctx.Process(
+        target=child_main, args=(request, sender, os.getpid()), daemon=True, name="leaddesk-reader"
+    )
     process.start()
     sender.close()
     deadline = time.monotonic() + request.limits.timeout_seconds
