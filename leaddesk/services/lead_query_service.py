@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Select, func, select
 from sqlalchemy.orm import aliased
 
 from leaddesk.domain.enums import ActivityKind, EventKind, Outcome, Stage
-from leaddesk.domain.errors import NotFoundError
+from leaddesk.domain.errors import NotFoundError, ValidationError
 from leaddesk.domain.fields import PROFILE_FIELD_NAMES
 from leaddesk.domain.lifecycle import STAMPED_COLUMNS
 from leaddesk.domain.queries import LeadFilter, PageRequest, SortKey
@@ -28,6 +28,8 @@ from leaddesk.models import Activity, Campaign, CampaignTouch, Lead, LeadEvent, 
 from leaddesk.models.database import Database
 from leaddesk.models.search import is_broad_text_search, text_search_condition
 
+#: The most leads one bulk action on "all matching" takes (one transaction, its ids held in memory).
+BULK_LIMIT = 100_000
 #: Above this many leads in a score range, the page walks the sort index (see `page`).
 BROAD_SCORE = 20_000
 
@@ -219,11 +221,18 @@ class LeadQueryService:
             )
             return [lead_row(r) for r in s.execute(stmt)]
 
-    def ids(self, flt: LeadFilter, limit: int = 100_000) -> list[int]:
-        """Ids of the leads matching a filter (for bulk actions on 'all matching')."""
+    def ids(self, flt: LeadFilter, limit: int = BULK_LIMIT) -> list[int]:
+        """Ids of the leads matching a filter (for bulk actions on 'all matching'); a clear error when more
+        than `limit` match, rather than acting on some of them."""
         with self._db.reading() as s:
             conds = filter_conditions(self._db.dialect, flt, conn=s.connection())
-            return list(s.scalars(select(Lead.id).where(*conds).order_by(Lead.id).limit(limit)))
+            ids = list(s.scalars(select(Lead.id).where(*conds).order_by(Lead.id).limit(limit + 1)))
+        if len(ids) > limit:
+            raise ValidationError(
+                f"More than {limit:,} leads match: one action takes at most {limit:,} at a time. "
+                "Narrow the filter (by campaign, stage or date) and repeat it."
+            )
+        return ids
 
     def stage_counts(self, flt: LeadFilter | None = None) -> list[StageCount]:
         with self._db.reading() as s:

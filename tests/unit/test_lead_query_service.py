@@ -197,3 +197,13 @@ def test_long_words_match_like_prefixes(db: Database, clock: FixedClock) -> None
             assert sqlite_match_expression("contix", conn) == '"contix"'
             assert sqlite_match_expression("ñandú", conn) == '("nandu")'
             assert sqlite_match_expression("conti1 ro", conn).endswith(' AND "ro"*')
+
+
+def test_bulk_ids_refuse_more_than_the_limit(loaded: tuple[LeadQueryService, list[int], int]) -> None:
+    """'All matching' acts on every matching lead or, above the limit, on none, with a clear message."""
+    from leaddesk.domain.errors import ValidationError
+
+    q, ids, _ = loaded
+    assert q.ids(LeadFilter(), limit=5) == sorted(ids)
+    with pytest.raises(ValidationError, match="More than 4 leads match"):
+        q.ids(LeadFilter(), limit=4)
