@@ -526,13 +526,31 @@ class LifecycleService:
 
         self._apply_each([lead_id], step, None)
 
-    def reassign_for_sla(self, lead_id: int, owner_id: int, *, actor_id: int | None = None) -> None:
+    def reassign_for_sla(
+        self,
+        lead_id: int,
+        owner_id: int,
+        *,
+        actor_id: int | None = None,
+        if_overdue_with: int | None = None,
+    ) -> bool:
         """Hand a lead nobody accepted in time to another rep: a new handoff, so a fresh accept clock.
 
-        The breach stays in the history (the first handoff event and its time).
+        The breach stays in the history (the first handoff event and its time). `if_overdue_with`: only
+        if the lead still waits, overdue, with that rep when the write lock is held; else nothing is done
+        and False returned (every PC runs the periodic check, so another may have moved it already).
         """
+        moved = [True]
 
         def step(s: Session, lead: Lead, when: datetime) -> None:
+            if if_overdue_with is not None and not (
+                lead.stage == Stage.HANDED_OFF.value
+                and lead.sales_owner_id == if_overdue_with
+                and lead.accept_due_at is not None
+                and lead.accept_due_at <= when
+            ):
+                moved[0] = False
+                return
             if lead.stage != Stage.HANDED_OFF.value:
                 raise TransitionError("Only leads waiting to be accepted go back to the pool.")
             owner = s.get(TeamMember, owner_id)
@@ -560,6 +578,7 @@ class LifecycleService:
             )
 
         self._apply_each([lead_id], step, None)
+        return moved[0]
 
     def log_activity(
         self,

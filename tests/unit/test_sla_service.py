@@ -206,6 +206,23 @@ def test_unaccepted_leads_go_back_to_the_pool_when_the_option_is_on(
     assert svc.leads.detail(a).stage == Stage.HANDED_OFF
 
 
+def test_a_lead_another_pc_already_moved_is_left_alone(
+    svc: Services, people: dict[str, int], clock: FixedClock
+) -> None:
+    """Every PC runs the periodic check: the second one to reach an overdue lead finds it moved (a fresh
+    clock with another rep) and leaves it, instead of moving it again."""
+    a = lead(svc, "Gara")
+    clock.set(rome(2026, 2, 10, 9))
+    svc.lifecycle.handoff([a], owner_id=people["marco"])
+    clock.set(rome(2026, 2, 10, 15))
+    # Both PCs saw the lead overdue with Marco; the first moves it to Sara.
+    assert svc.lifecycle.reassign_for_sla(a, people["sara"], if_overdue_with=people["marco"])
+    events = len(svc.leads.events(a))
+    assert not svc.lifecycle.reassign_for_sla(a, people["anna"], if_overdue_with=people["marco"])
+    assert svc.leads.detail(a).sales_owner_id == people["sara"]
+    assert len(svc.leads.events(a)) == events
+
+
 def _fixture(svc: Services, people: dict[str, int], clock: FixedClock) -> None:
     """Four handoffs on Tuesday 2026-02-10 (Rome), worked out by hand in the test below."""
     l1, l2, l3, l4 = (lead(svc, n) for n in ("Uno", "Due", "Tre", "Quattro"))

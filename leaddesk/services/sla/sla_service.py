@@ -619,8 +619,8 @@ class SlaService:
             if not others:
                 break
             target = others[i % len(others)]
-            life.reassign_for_sla(lead_id, target, actor_id=actor_id)
-            moved[lead_id] = target
+            if life.reassign_for_sla(lead_id, target, actor_id=actor_id, if_overdue_with=owner):
+                moved[lead_id] = target
         return moved
 
     # --- figures --------------------------------------------------------------------------------------
