@@ -457,3 +457,32 @@ def test_campaign_panel_figures_and_archive(qtbot, ctx: AppContext, services: Se
     panel.show_archived.setChecked(True)
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=TIMEOUT)
     assert model.line_at(0).campaign.archived  # type: ignore[union-attr]
+
+
+def test_all_matching_acts_on_every_lead_or_says_the_limit_first(
+    qtbot, ctx: AppContext, services: Services, team, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from leaddesk.ui.pages import marketing_page
+
+    ctx.set_member(services.team.get(team["giulia"]))
+    with services.lifecycle.batch() as life:
+        ids = [life.create_lead(LeadDraft(email=f"m{i}@x.it")) for i in range(5)]
+    _win, page = _window(qtbot, ctx)
+    _load(qtbot, page)
+    _select(page, ids)
+
+    # More match than one action takes: said at once, and no action offered.
+    monkeypatch.setattr(marketing_page, "BULK_LIMIT", 4)
+    page.select_all_matching()
+    assert "one action takes at most 4" in page.selection_label.text()
+    assert not any(
+        b.isEnabled()
+        for b in (page.qualify_button, page.handoff_button, page.disqualify_button, page.delete_button)
+    )
+
+    monkeypatch.setattr(marketing_page, "BULK_LIMIT", 100_000)
+    page._selection_changed()
+    assert page.selection_label.text() == "All 5 matching leads selected"
+    with qtbot.waitSignal(page.browser.model.loaded, timeout=TIMEOUT):
+        page.delete_button.click()
+    assert services.leads.count(LeadFilter(deleted=True)) == 5

@@ -27,6 +27,7 @@ from leaddesk.domain.errors import ValidationError
 from leaddesk.domain.queries import LeadFilter, LeadSort, SavedFilterRow, SortKey
 from leaddesk.domain.records import CampaignRow, LeadRow, MemberRow
 from leaddesk.domain.scoring import ScoringRules
+from leaddesk.services.lead_query_service import BULK_LIMIT
 from leaddesk.ui.background import run_in_background, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.handoff_dialog import HandoffDialog
@@ -393,7 +394,16 @@ class MarketingPage(QWidget):
     def _selection_changed(self) -> None:
         rows = self.selected_rows()
         total = self.browser.model.total
-        if self._all_matching:
+        too_many = self._all_matching and total > BULK_LIMIT
+        if too_many:
+            # Said now, not after the user picked an action: one action takes at most BULK_LIMIT leads.
+            self.selection_label.setText(
+                self.tr("%1 leads match: one action takes at most %2. Narrow the filter.")
+                .replace("%1", format_int(total))
+                .replace("%2", format_int(BULK_LIMIT))
+            )
+            self.select_all_button.hide()
+        elif self._all_matching:
             self.selection_label.setText(
                 self.tr("All %1 matching leads selected").replace("%1", format_int(total))
             )
@@ -407,10 +417,11 @@ class MarketingPage(QWidget):
             self.selection_label.setText(self.tr("Select leads to act on them"))
             self.select_all_button.hide()
         stages = {r.stage for r in rows}
-        anything = bool(rows) or self._all_matching
-        self.qualify_button.setEnabled(self._all_matching or bool(stages & QUALIFIABLE))
-        self.handoff_button.setEnabled(self._all_matching or bool(stages & HANDABLE))
-        self.disqualify_button.setEnabled(self._all_matching or bool(stages & DISQUALIFIABLE))
+        every = self._all_matching and not too_many
+        anything = (bool(rows) and not self._all_matching) or every
+        self.qualify_button.setEnabled(every or (not too_many and bool(stages & QUALIFIABLE)))
+        self.handoff_button.setEnabled(every or (not too_many and bool(stages & HANDABLE)))
+        self.disqualify_button.setEnabled(every or (not too_many and bool(stages & DISQUALIFIABLE)))
         self.delete_button.setEnabled(anything)
 
     def select_all_matching(self) -> None:
