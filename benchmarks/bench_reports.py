@@ -8,12 +8,14 @@ recomputing the SLA due times (the big database has none) does not change the sh
 * the SLA due-time recomputation over every handoff (once, first);
 * the monthly report (October 2026) → xlsx and → pdf: the figures, the writing, and in all (cold: no
   cached SLA figures);
-* the dashboard after a period change: the data (flow + SLA side), building the seven figures (with the
-  dashboard's fixed margins), drawing them (Agg), and the real Dashboard page offscreen from the period
-  change to the last chart shown and drawn; cold (a period not seen yet) and warm (back to a period seen
-  before). The page builds and renders the figures on its worker threads at the canvases' size, so "all
-  shown" already includes the rendering; "canvas draw" is what is still left to draw on the GUI thread for
-  every chart (in view or not) plus one paint. The machine's load average is printed with it;
+* the dashboard after a period change: the data (flow + SLA side), building the seven figures (new ones,
+  with the dashboard's fixed margins), drawing them (the dashboard's Agg renderer), and the real Dashboard
+  page offscreen from the period change to the last chart shown and drawn; cold (a period not seen yet)
+  and warm (back to a period seen before). The page builds and renders the figures on its worker threads
+  at the canvases' size, so "all shown" already includes the rendering; "canvas draw" is what is still
+  left to draw on the GUI thread for every chart (in view or not) plus one paint. The first change after
+  the page opens builds new figures; the later ones draw on the figures the change before replaced, as
+  the window does. The machine's load average is printed with it;
 * 100,000 leads → xlsx (and → csv).
 """
 

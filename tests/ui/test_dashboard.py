@@ -123,6 +123,28 @@ def test_a_period_change_redraws_for_the_new_period(
     assert _bar_sizes(page, "funnel")[:3] == [1, 1, 1]  # E only
 
 
+def test_a_period_change_draws_on_the_figures_the_last_one_replaced(
+    qtbot, ctx: AppContext, services: Services, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
+    """The figures a period change replaces are kept, and the next change draws its charts on them (their
+    axes and ticks kept): the same numbers as new figures would show."""
+    page, _sc = _page(qtbot, ctx, services, clock)
+    february = {name: canvas.figure for name, canvas in page.charts.canvases.items()}
+    with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
+        page.period.choose(PeriodKind.LAST_MONTH)
+    january = {name: canvas.figure for name, canvas in page.charts.canvases.items()}
+    assert all(january[name] is not february[name] for name in february)
+    with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
+        page.period.choose(PeriodKind.THIS_MONTH)
+    assert page.charts.canvases["funnel"].figure is february["funnel"]  # drawn again, for February
+    assert _bar_sizes(page, "funnel") == [7, 7, 7, 4, 3, 1, 1]
+    assert _bar_sizes(page, "contact_hours") == [1, 0, 1, 0, 1, 0, 0, 0]
+    qtbot.wait(20)  # let the canvases take their place
+    for name, chart in page.charts.canvases.items():  # shown as rendered on the worker, at the canvas size
+        size = (int(chart.canvas.renderer.width), int(chart.canvas.renderer.height))
+        assert size == (chart.canvas.width(), chart.canvas.height()), name
+
+
 def test_filters_narrow_the_charts(qtbot, ctx: AppContext, services: Services, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     page, sc = _page(qtbot, ctx, services, clock)
     qtbot.waitUntil(lambda: page.filters.campaign.count() == 3, timeout=TIMEOUT)

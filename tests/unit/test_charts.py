@@ -200,10 +200,70 @@ def test_the_quick_renderer_draws_the_same_pixels(data: Data) -> None:
 
     from leaddesk.services.charts.quick_render import gc_paused, render
 
+    # other sizes put the texts at other fractions of a pixel (glyph bitmaps are kept per fraction)
+    for size in ((5.0, 3.0), (5.37, 2.93), (5.0, 3.0)):
+        for name in CHART_NAMES:
+            plain = FigureCanvasAgg(build_chart(name, data, DARK, size, layout="fixed"))
+            plain.draw()
+            for _ in range(2):  # the second time from what the first one kept
+                with gc_paused():
+                    quick = render(build_chart(name, data, DARK, size, layout="fixed"))
+                assert np.array_equal(np.asarray(plain.buffer_rgba()), np.asarray(quick.buffer_rgba())), name
+
+
+def _variants(data: Data) -> dict[str, Data]:
+    """The fixture's period, another one (other numbers, fewer bars, one trend point) and an empty one."""
+    other = Data(
+        FlowData(
+            tuple(FunnelStep(s.stage, s.label, s.count * 3 + 1, s.conversion_pct) for s in data.flow.funnel),
+            data.flow.lost_reasons[:1],
+            (CampaignResult(3, "Newsletter di primavera", 7, 2, Decimal(123456)),),
+        ),
+        SlaView(
+            figures=data.sla.figures,
+            daily=True,
+            trend=data.sla.trend[:1],
+            contact_hours=bin_hours([0.5, 12, 12, 50, 50, 50], 4.0),
+            contact_target_hours=4.0,
+            reject_reasons=(*data.sla.reject_reasons, ReasonCount("bad_data", "Bad data", 9)),
+            mql_per_campaign=(CampaignMql(1, "Webinar", 40, 0.0),),
+        ),
+    )
+    empty = Data(
+        FlowData(tuple(FunnelStep(s.stage, s.label, 0, None) for s in data.flow.funnel), (), ()),
+        SlaView(data.sla.figures, False, (), bin_hours([], 8.0), 8.0, (), ()),
+    )
+    return {"period": data, "other": other, "empty": empty}
+
+
+def test_a_chart_drawn_again_on_an_earlier_figure_has_the_same_pixels(data: Data) -> None:
+    """The dashboard draws the next period's chart on the figure the last one replaced: its axes are kept,
+    everything that shows numbers is drawn anew; the image is the one a new figure gives."""
+    import numpy as np
+
+    from leaddesk.services.charts.quick_render import render
+
+    variants = _variants(data)
     for name in CHART_NAMES:
-        plain = FigureCanvasAgg(build_chart(name, data, DARK, (5.0, 3.0), layout="fixed"))
-        plain.draw()
-        for _ in range(2):  # the second time from what the first one kept
-            with gc_paused():
-                quick = render(build_chart(name, data, DARK, (5.0, 3.0), layout="fixed"))
-            assert np.array_equal(np.asarray(plain.buffer_rgba()), np.asarray(quick.buffer_rgba())), name
+        for before, after in [(b, a) for b in variants for a in variants if (b, a) != ("empty", "empty")]:
+            earlier = build_chart(name, variants[before], LIGHT, (5.0, 3.0), layout="fixed")
+            render(earlier)
+            again = build_chart(name, variants[after], LIGHT, (5.4, 2.9), layout="fixed", reuse=earlier)
+            new = build_chart(name, variants[after], LIGHT, (5.4, 2.9), layout="fixed")
+            if before == "empty":  # "no data" stripped its axes: a new figure
+                assert again is not earlier, name
+            elif after != "empty":
+                assert again is earlier, (name, before, after)
+            assert np.array_equal(
+                np.asarray(render(again).buffer_rgba()), np.asarray(render(new).buffer_rgba())
+            ), (name, before, after)
+
+
+def test_only_a_figure_of_the_same_chart_and_palette_is_drawn_on_again(data: Data) -> None:
+    funnel = build_chart("funnel", data, LIGHT, layout="fixed")
+    assert build_chart("lost_reasons", data, LIGHT, layout="fixed", reuse=funnel) is not funnel
+    assert build_chart("funnel", data, DARK, layout="fixed", reuse=funnel) is not funnel
+    assert build_chart("funnel", data, LIGHT, layout="constrained", reuse=funnel) is not funnel
+    printed = build_chart("funnel", data, LIGHT)  # constrained layout: the report's
+    assert build_chart("funnel", data, LIGHT, layout="fixed", reuse=printed) is not printed
+    assert build_chart("funnel", data, LIGHT, layout="fixed", reuse=funnel) is funnel

@@ -13,7 +13,13 @@ import pytest
 from leaddesk.services.calendar import BusinessCalendar
 from leaddesk.services.calendar.hours import parse_closure
 from leaddesk.services.sla.figures import HandoffFacts, SlaGroupFigures
-from leaddesk.services.sla.vectorised import HandoffColumns, business_seconds, first_seen_codes, group_figures
+from leaddesk.services.sla.vectorised import (
+    HandoffColumns,
+    business_seconds,
+    first_seen_codes,
+    group_figures,
+    grouped_figures,
+)
 
 BLOCK = 1 << 25
 REASONS = ("not_in_target", "bad_data", "duplicate", None, "")
@@ -126,3 +132,18 @@ def test_group_figures_equal_the_one_by_one_rules(n: int) -> None:
         got = group_figures(columns, mask, now)
         assert got == expected
         assert list(got.rejected_by_reason) == list(expected.rejected_by_reason)  # same order too
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 500])
+def test_grouped_figures_equal_the_figures_of_each_group(n: int) -> None:
+    rng = random.Random(100 + n)
+    now = datetime(2026, 11, 20, 10, tzinfo=UTC).timestamp()
+    columns = _columns(_facts(rng, n, now))
+    count = 5
+    groups = np.array([rng.randrange(-1, count) for _ in range(n)], dtype=np.int64)  # -1: in none
+    got = grouped_figures(columns, groups, count, now)
+    assert len(got) == count
+    for g, figures in enumerate(got):
+        expected = group_figures(columns, groups == g, now)
+        assert figures == expected
+        assert list(figures.rejected_by_reason) == list(expected.rejected_by_reason)  # same order too

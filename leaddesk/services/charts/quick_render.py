@@ -2,31 +2,45 @@
 
 Most of the time of drawing a chart goes into its texts: each is measured (for its placement) and laid out
 glyph by glyph again to be drawn, by every new renderer anew. The dashboard redraws the same texts over and
-over (titles, campaign names, stage names, tick labels), so the renderer here keeps both results, for all
-figures and threads: the measures and the glyph layouts by text and font (the glyphs are then drawn with
-the thread's own font objects, as matplotlib's fonts belong to the thread that uses them). The pixels
-come out the same as with matplotlib's own Agg renderer.
+over (titles, campaign names, stage names, tick labels), so the renderer here keeps the results, for all
+figures and threads: the measures and the glyph layouts by text and font, the glyphs' bitmaps by glyph and
+position within a pixel (a glyph missing from the cache is rendered with the thread's own font objects,
+as matplotlib's fonts belong to the thread that uses them), and each font's ascent and descent (which
+`Text` otherwise reads from the font file's tables for every text). The pixels come out the same as with
+matplotlib's own Agg renderer.
 """
 
 from __future__ import annotations
 
 import gc
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+from matplotlib import ft2font
 from matplotlib.backends import backend_agg
 from matplotlib.figure import Figure
 
 _agg: Any = backend_agg  # matplotlib's Agg backend has no type hints
 get_hinting_flag: Any = _agg.get_hinting_flag
+RenderMode: Any = getattr(ft2font, "RenderMode", None)
 
 #: Entries kept at most in each cache (cleared when full: the dashboard's texts fit many times over).
 CACHE_LIMIT = 20_000
 
+#: Glyph bitmaps kept at most (a few hundred bytes each).
+GLYPH_LIMIT = 20_000
+
 _metrics: dict[tuple[Any, ...], tuple[float, float, float]] = {}
 _layouts: dict[tuple[Any, ...], tuple[tuple[str, int, float, float], ...]] = {}
+#: Ascent, descent and line gap by font and dpi.
+_heights: dict[tuple[Any, ...], tuple[float | None, float | None, float | None]] = {}
+#: Glyph bitmaps by font file, size, dpi, glyph, hinting, antialiasing, angle and position within a pixel:
+#: (8-bit coverage, left, top at a position of whole pixels 0, 0).
+_glyphs: dict[tuple[Any, ...], tuple[Any, int, int]] = {}
 
 
 def _font_key(prop: Any) -> tuple[Any, ...]:
@@ -42,6 +56,18 @@ def _font_key(prop: Any) -> tuple[Any, ...]:
 
 
 class QuickRenderer(_agg.RendererAgg):  # type: ignore[misc]
+    def _get_font_height_metrics(self, prop: Any) -> tuple[float | None, float | None, float | None]:
+        """The font's ascent, descent and line gap in pixels, which `Text` reads from the font's tables for
+        every text it lays out (it asks its renderer first: this hook)."""
+        key = (_font_key(prop), self.dpi)
+        found = _heights.get(key)
+        if found is None:
+            found = _font_height_metrics(prop, self.dpi)
+            if len(_heights) >= CACHE_LIMIT:
+                _heights.clear()
+            _heights[key] = found
+        return found
+
     def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> Any:
         if ismath:
             return super().get_text_width_height_descent(s, prop, ismath)
@@ -93,14 +119,86 @@ class QuickRenderer(_agg.RendererAgg):  # type: ignore[misc]
         for fname, _index, _x, _y in glyphs:
             if fname not in fonts:
                 fonts[fname] = _font_file(fname)
-        self._draw_text_glyphs_and_boxes(
-            gc,
-            x,
-            y,
-            angle,
-            ((fonts[fname], size, index, 0, 1, gx, gy) for fname, index, gx, gy in glyphs),
-            [],
-        )
+        if RenderMode is None or not hasattr(font, "_render_glyph"):  # no glyph API: matplotlib's own way
+            self._draw_text_glyphs_and_boxes(
+                gc,
+                x,
+                y,
+                angle,
+                ((fonts[fname], size, index, 0, 1, gx, gy) for fname, index, gx, gy in glyphs),
+                [],
+            )
+            return
+        self._draw_glyphs(gc, x, y, angle, fonts, size, flags, glyphs)
+
+    def _draw_glyphs(
+        self,
+        gc: Any,
+        x: float,
+        y: float,
+        angle: float,
+        fonts: dict[str, Any],
+        size: float,
+        flags: Any,
+        glyphs: tuple[tuple[str, int, float, float], ...],
+    ) -> None:
+        """`RendererAgg._draw_text_glyphs_and_boxes` for plain text, with each glyph's bitmap kept.
+
+        FreeType places a glyph at a position in 1/64 pixel: moved by whole pixels, the bitmap is the same
+        and only its corner moves. So a bitmap is rendered once per glyph, size, angle and position within
+        a pixel, and drawn from the cache wherever it falls again (each text's letters, every figure)."""
+        cos = math.cos(math.radians(angle))
+        sin = math.sin(math.radians(angle))
+        antialiased = bool(gc.get_antialiased())
+        height = self.height
+        dpi = self.dpi
+        draw_image = self._renderer.draw_text_image
+        matrix: Any = None
+        for fname, index, dx, dy in glyphs:  # dy is upwards
+            # The same 26.6 position as matplotlib's (FreeType's y is upwards).
+            px = round(0x40 * (x + dx * cos - dy * sin))
+            py = round(0x40 * (height - y + dx * sin + dy * cos))
+            key = (fname, size, dpi, index, flags, antialiased, angle, px & 63, py & 63)
+            found = _glyphs.get(key)
+            if found is None:
+                if matrix is None:
+                    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+                font = fonts[fname]
+                font.set_size(size, dpi)
+                font._set_transform(matrix, [px & 63, py & 63])
+                bitmap = font._render_glyph(
+                    index, flags, RenderMode.NORMAL if antialiased else RenderMode.MONO
+                )
+                buffer = bitmap.buffer
+                if not antialiased:
+                    buffer *= 0xFF
+                found = (buffer, int(bitmap.left), int(bitmap.top))
+                if len(_glyphs) >= GLYPH_LIMIT:
+                    _glyphs.clear()
+                _glyphs[key] = found
+            buffer, left, top = found
+            # draw_text_image's y is downwards and the bitmap's bottom side.
+            draw_image(buffer, left + (px >> 6), int(height) - (top + (py >> 6)) + buffer.shape[0], 0, gc)
+
+
+def _font_height_metrics(prop: Any, dpi: float) -> tuple[float | None, float | None, float | None]:
+    """What `matplotlib.text.Text._get_layout` computes itself without the hook (same steps, same
+    arithmetic); (None, None, None) lets it measure "lp" instead, as it does without the tables."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    font: Any = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, linegap_key, ascent_key, descent_key in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        fontsize = prop.get_size_in_points()
+        units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+        scale = 1 / units_per_em * fontsize * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[linegap_key] * scale
+    return None, None, None
 
 
 def _font_file(fname: str) -> Any:

@@ -137,12 +137,13 @@ def hour_bins(target_hours: float) -> list[tuple[float, float | None, str]]:
 
 def bin_hours(hours: Sequence[float], target_hours: float) -> tuple[HoursBin, ...]:
     """Count `hours` into `hour_bins(target_hours)`; a bin is within target when its top is ≤ the target."""
+    import numpy as np
+
     bins = hour_bins(target_hours)
     uppers = [high for _low, high, _label in bins if high is not None]
-    counts = [0] * len(bins)
-    for h in hours:
-        # (low, high]: a value equal to an edge belongs to the bin below it (in time at exactly the target)
-        counts[bisect.bisect_left(uppers, h)] += 1
+    # (low, high]: a value equal to an edge belongs to the bin below it (in time at exactly the target)
+    where = np.searchsorted(np.asarray(uppers, dtype=np.float64), np.asarray(hours, dtype=np.float64), "left")
+    counts = np.bincount(where, minlength=len(bins)).tolist()
     return tuple(
         HoursBin(low, high, label, n, high is not None and high <= target_hours + 1e-9)
         for (low, high, label), n in zip(bins, counts, strict=True)
@@ -417,7 +418,7 @@ class ReportingService:
         ]
         _lo, hi = self._sla.period_bounds(start, end)
         target = self._sla.policy_at(hi - timedelta(microseconds=1)).first_contact_within_hours
-        hours = list(period.contact_hours)
+        hours = period.contact_hours
         if progress:
             progress(steps, steps)
         reject = tuple(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import bisect
 import calendar as stdlib_calendar
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, null, or_, select, union_all, update
+from sqlalchemy import and_, case, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from leaddesk.domain.clock import Clock as NowClock
@@ -48,12 +49,13 @@ from leaddesk.services.sla.clock import (
 )
 from leaddesk.services.sla.figures import CampaignMqlFigures, SlaFigures, SlaGroupFigures
 from leaddesk.services.sla.policy import SlaPolicy
-from leaddesk.services.sla.sql import fast_epoch_seconds
+from leaddesk.services.sla.sql import read_handoffs
 from leaddesk.services.sla.vectorised import (
     HandoffColumns,
     business_seconds,
     first_seen_codes,
     group_figures,
+    grouped_figures,
 )
 
 #: Stages whose SLA clock is still running: waiting to be accepted, or accepted and not yet reached.
@@ -670,7 +672,6 @@ class SlaService:
             mql_conds.append(Lead.campaign_id == campaign_id)
         if owner_id is not None:
             conds.append(Lead.sales_owner_id == owner_id)
-        ep = fast_epoch_seconds
         with self._db.reading() as s:
             versions = self._versions(s)
             # Only leads that asked to be called back have pauses to take out of their contact time; a pause
@@ -680,29 +681,9 @@ class SlaService:
                     LeadEvent.kind == EventKind.PAUSED.value, LeadEvent.at >= lo
                 )
             ).all()
-            # One read of the period's handoffs from the covering index, instants as epoch seconds and
-            # through the Core connection (no ORM row processing); names come from two small lookups.
-            # (The lead ids only when there are pauses to match: a column less to read for 30,000 rows.)
-            result = s.connection().execute(
-                select(
-                    Lead.id if pause_rows else null(),
-                    Lead.campaign_id,
-                    Lead.sales_owner_id,
-                    Lead.reject_reason,
-                    ep(Lead.handed_off_at),
-                    ep(Lead.accepted_at),
-                    ep(Lead.rejected_at),
-                    ep(Lead.first_contact_at),
-                    ep(Lead.accept_due_at),
-                    ep(Lead.contact_due_at),
-                    ep(Lead.paused_until),
-                ).where(*conds, Lead.accept_due_at.is_not(None))
-            )
-            try:
-                # Plain tuples straight from the driver: these columns need no type processing.
-                rows: list[tuple[Any, ...]] = list(result.cursor.fetchall())
-            finally:
-                result.close()
+            # One read of the period's handoffs from the covering index, instants as epoch seconds; names
+            # come from two small lookups. (The lead ids only when there are pauses to match.)
+            handoffs = read_handoffs(s, [*conds, Lead.accept_due_at.is_not(None)], with_ids=bool(pause_rows))
             # MQLs per campaign from the MQL index alone; the campaigns' names and targets looked up after.
             mql_counts = s.execute(
                 select(Lead.campaign_id, func.count()).where(*mql_conds).group_by(Lead.campaign_id)
@@ -718,11 +699,10 @@ class SlaService:
             for cid, count in mql_counts
         ]
         targets = [c for c in campaigns if c.archived is False]
-        n = len(rows)
-        columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 11
-        ids, campaign_ids, owner_ids, reasons = columns[:4]
-        instants = np.array(columns[4:], dtype=np.float64) if n else np.zeros((7, 0))
-        handed, accepted, rejected_at, contacted, accept_due, contact_due, paused = instants
+        n = len(handoffs)
+        ids, campaign_ids, owner_ids = handoffs.ids or (), handoffs.campaign_ids, handoffs.owner_ids
+        reasons = handoffs.reject_reasons
+        handed, accepted, rejected_at, contacted, accept_due, contact_due, paused = handoffs.instants
         replied = np.where(np.isnan(accepted), rejected_at, accepted)
         rejected = ~np.isnan(rejected_at)
         # Business time per policy version in force at each handoff (usually one).
@@ -763,7 +743,8 @@ class SlaService:
                 open_contact & (now_ts >= contact_due) & ~(paused > now_ts)
             )
         rejected_rows = np.flatnonzero(rejected)
-        codes_of_rejected, reason_names = first_seen_codes([reasons[i] or "other" for i in rejected_rows])
+        rejected_list: list[int] = rejected_rows.tolist()
+        codes_of_rejected, reason_names = first_seen_codes([reasons[i] or "other" for i in rejected_list])
         reason_code = np.full(n, -1, dtype=np.int64)
         reason_code[rejected_rows] = codes_of_rejected
         facts = HandoffColumns(
@@ -781,28 +762,35 @@ class SlaService:
         )
         overall = group_figures(facts, None, now_ts)
 
-        def per(keys: Sequence[int | None], names: dict[int, str], nobody: str) -> dict[str, SlaGroupFigures]:
-            """Group figures per name (ids of one name together; no id or no name: `nobody`)."""
-            ids = np.nan_to_num(np.array(keys, dtype=np.float64), nan=-1.0).astype(np.int64)
-            distinct, inverse = np.unique(ids, return_inverse=True)
-            by_name: dict[str, list[int]] = defaultdict(list)
-            for code, key in enumerate(distinct.tolist()):
-                by_name[names.get(key) or nobody].append(code)
-            return {
-                name: group_figures(
-                    facts, inverse == codes[0] if len(codes) == 1 else np.isin(inverse, codes), now_ts
-                )
-                for name, codes in sorted(by_name.items())
-            }
+        def per(keys: Any, names: dict[int, str], nobody: str) -> dict[str, SlaGroupFigures]:
+            """Group figures per name (ids of one name together; no id (-1) or no name: `nobody`)."""
+            distinct, inverse = np.unique(keys, return_inverse=True)
+            name_of = [names.get(key) or nobody for key in distinct.tolist()]
+            ordered = sorted(set(name_of))
+            index = {name: i for i, name in enumerate(ordered)}
+            group_of = np.array([index[name] for name in name_of], dtype=np.int64)
+            return dict(
+                zip(ordered, grouped_figures(facts, group_of[inverse], len(ordered), now_ts), strict=True)
+            )
 
-        not_in_target_ids = [campaign_ids[i] for i in rejected_rows if reasons[i] == "not_in_target"]
+        def campaign(i: int) -> int | None:
+            return int(campaign_ids[i]) if campaign_ids[i] >= 0 else None
+
+        not_in_target_ids = [campaign(i) for i in rejected_list if reasons[i] == "not_in_target"]
+        distinct_campaigns, handoff_counts = np.unique(campaign_ids, return_counts=True)
+        per_campaign = Counter(
+            {
+                (cid if cid >= 0 else None): count
+                for cid, count in zip(distinct_campaigns.tolist(), handoff_counts.tolist(), strict=True)
+            }
+        )
         months = _months_in(start, end)
         policy = versions.at(hi - timedelta(seconds=1))
         mql_per_campaign = self._mql_per_campaign(
             mql_rows,
             targets,
             months,
-            Counter(campaign_ids),
+            per_campaign,
             Counter(not_in_target_ids),
             campaign_id,
         )
@@ -812,10 +800,7 @@ class SlaService:
             if campaign_id is not None
             else policy.monthly_mql_target * months
         )
-        trend = []
-        for b_start, b_end in buckets:
-            b_lo, b_hi = (t.timestamp() for t in self.period_bounds(b_start, b_end))
-            trend.append(group_figures(facts, (b_lo <= handed) & (handed < b_hi), now_ts))
+        trend = self._trend(facts, buckets, now_ts)
         figures = SlaFigures(
             period_start=start,
             period_end=end,
@@ -832,6 +817,24 @@ class SlaService:
         hours = facts.hours_to_contact
         contact_hours = hours[~np.isnan(hours)].tolist()
         return SlaPeriod(figures, tuple(trend), tuple(contact_hours))
+
+    def _trend(
+        self, facts: HandoffColumns, buckets: Sequence[tuple[date, date]], now_ts: float
+    ) -> list[SlaGroupFigures]:
+        """The group figures of the handoffs of each bucket."""
+        import numpy as np
+
+        edges = [tuple(t.timestamp() for t in self.period_bounds(start, end)) for start, end in buckets]
+        handed = facts.handed_off_at
+        if not edges or any(hi > lo for (_lo, hi), (lo, _hi) in itertools.pairwise(edges)):
+            return [group_figures(facts, (lo <= handed) & (handed < hi), now_ts) for lo, hi in edges]
+        # Buckets one after the other (weeks, days): each handoff falls in one at most, all counted at once.
+        lows = np.array([lo for lo, _hi in edges], dtype=np.float64)
+        highs = np.array([hi for _lo, hi in edges], dtype=np.float64)
+        bucket = np.searchsorted(lows, handed, side="right") - 1
+        with np.errstate(invalid="ignore"):
+            bucket[(bucket < 0) | ~(handed < highs[np.maximum(bucket, 0)])] = -1
+        return grouped_figures(facts, bucket, len(edges), now_ts)
 
     @staticmethod
     def _mql_per_campaign(

@@ -4,7 +4,8 @@ matplotlib and its Qt backend are imported the first time a chart is shown, not 
 the import takes a good part of a second. Figures are built off the GUI thread (by the Qt-free builders of
 `leaddesk.services.charts`), and may be rendered there too (Agg, at the canvas's size): the canvas then
 only shows the image it is given. It draws a figure itself only when it has to (another size, a figure
-that changed): on its next paint, so a chart scrolled out of view is drawn when it comes into view.
+that changed): on its next paint, so a chart scrolled out of view is drawn when it comes into view. The
+figure a new one replaces is handed back (not cleared), for the next one to be drawn on.
 """
 
 from __future__ import annotations
@@ -56,10 +57,12 @@ class ChartCanvas(QWidget):
         ratio = self.devicePixelRatioF() or 1.0
         return round(shown.width() * ratio), round(shown.height() * ratio)
 
-    def set_figure(self, figure: Any) -> None:
+    def set_figure(self, figure: Any) -> Any:
         """Show `figure` (a matplotlib `Figure`), replacing the one shown before. A figure already rendered
-        by an Agg canvas at this size is shown as it is, without drawing it again."""
+        by an Agg canvas at this size is shown as it is, without drawing it again. Returns the figure shown
+        before (None if none), which nothing here draws any more."""
         old = self.canvas
+        before = self.figure
         rendered = figure.canvas
         self.figure = figure
         self.canvas = _canvas_class()(figure)
@@ -71,8 +74,13 @@ class ChartCanvas(QWidget):
         self._stack.setCurrentWidget(self.canvas)
         if old is not None:
             self._stack.removeWidget(old)
-            old.figure.clear()
+            # Not `figure.clear()`: it rebuilds every axis' ticks only to drop them (tens of ms per chart
+            # here on the GUI thread, holding the workers up). The figure is left to the garbage collector;
+            # its image, the big part, goes now.
+            old.renderer = None
+            old._lastKey = None
             old.deleteLater()
+        return before
 
     def draw_now(self) -> None:
         """Render the figure at once unless the canvas already holds it rendered at its current size (tests

@@ -31,13 +31,16 @@ def build_figures(
     *,
     sizes: Mapping[str, tuple[int, int]] | None = None,
     quick: bool = False,
+    reuse: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The named charts of `data` as matplotlib figures. Runs on a worker thread (matplotlib is imported
     here, not when the window starts).
 
     `sizes`: each chart's canvas size in pixels (`ChartGrid.figure_sizes`), else `size` in inches.
     `quick`: margins fixed when built (no constrained layout at each draw), and each figure rendered here
-    (Agg) at its size, so that the GUI thread only shows the images."""
+    (Agg) at its size, so that the GUI thread only shows the images.
+    `reuse`: figures no longer shown (`ChartGrid.take_spares`), by chart, drawn again instead of new ones
+    where they fit (quick only)."""
     from leaddesk.services.charts import build_chart
     from leaddesk.services.charts.quick_render import gc_paused, render
 
@@ -46,7 +49,14 @@ def build_figures(
         for name in names:
             pixels = (sizes or {}).get(name)
             inches = (pixels[0] / DPI, pixels[1] / DPI) if pixels and min(pixels) >= 50 else size
-            figure = build_chart(name, data, palette, inches, layout="fixed" if quick else "constrained")
+            figure = build_chart(
+                name,
+                data,
+                palette,
+                inches,
+                layout="fixed" if quick else "constrained",
+                reuse=(reuse or {}).get(name) if quick else None,
+            )
             if quick:
                 render(figure)
             figures[name] = figure
@@ -62,10 +72,14 @@ class ChartGrid(QWidget):
         *,
         spans: Mapping[str, int] | None = None,
         min_height: int = 260,
+        keep_spares: bool = False,
     ) -> None:
         super().__init__(parent)
         self.names = tuple(names)
         self.canvases: dict[str, ChartCanvas] = {}
+        #: Keep the figures that new ones replace, to draw the next ones on (`take_spares`).
+        self.keep_spares = keep_spares
+        self._spares: dict[str, Any] = {}
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(10)
@@ -94,7 +108,14 @@ class ChartGrid(QWidget):
     def set_figures(self, figures: Mapping[str, Any]) -> None:
         for name, figure in figures.items():
             if name in self.canvases:
-                self.canvases[name].set_figure(figure)
+                old = self.canvases[name].set_figure(figure)
+                if old is not None and self.keep_spares:
+                    self._spares[name] = old
+
+    def take_spares(self, names: Sequence[str]) -> dict[str, Any]:
+        """The figures no longer shown of the charts `names`, handed over for good (to a worker, which may
+        change them): nothing here shows, draws or hands them out again."""
+        return {name: self._spares.pop(name) for name in names if name in self._spares}
 
 
 class ReportFilterBar(QWidget):

@@ -10,7 +10,9 @@ The numbers come from `ReportingService` and the figures are built and rendered 
 so the GUI thread only shows the images) on worker threads in two parts that run side by side: the flow
 of the period (SQL aggregates, quick) and the SLA side (the SLA service's figures, slower on big
 databases), so the first charts show while the second part is computed. Results
-of a period the user has already left are dropped.
+of a period the user has already left are dropped. The figures a refresh replaces are kept and handed to
+the next refresh's workers, which draw the new charts on them (axes and ticks kept: most of the cost of
+a new figure); a figure is only ever with the canvas that shows it or with one worker.
 """
 
 from __future__ import annotations
@@ -160,7 +162,9 @@ class DashboardPage(QWidget):
             tile.setFixedWidth(196)
             tiles.addWidget(tile)
 
-        self.charts = ChartGrid(LAYOUT, 2, self, spans={"campaign_results": 2}, min_height=290)
+        self.charts = ChartGrid(
+            LAYOUT, 2, self, spans={"campaign_results": 2}, min_height=290, keep_spares=True
+        )
         self.charts.show_message(self.tr("Loading…"))
         self.chart_scroll = scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -210,11 +214,11 @@ class DashboardPage(QWidget):
         )
 
     def refresh_counts(self) -> None:
+        # Not on the query pool: there it would hold up the flow part of a period chosen meanwhile.
         run_in_background(
             self._ctx.services.leads.stage_counts,
             on_done=self.show_counts,
             on_error=lambda e: show_error(self, e),
-            pool=query_pool(),
         )
 
     def show_counts(self, counts: list[StageCount]) -> None:
@@ -244,6 +248,9 @@ class DashboardPage(QWidget):
         palette = chart_palette(self)
         sizes = self.charts.figure_sizes()
         reporting = self._ctx.services.reporting
+        # The figures the last charts replaced are drawn again with this period's numbers (their axes and
+        # ticks kept): each worker owns the ones of its charts from now on.
+        spares = self.charts.take_spares(LAYOUT)
         self._started = time.perf_counter()
         self._pending = 2
         self.timings = {}
@@ -255,7 +262,7 @@ class DashboardPage(QWidget):
             flt = reporting.filters(campaign_id, owner_id)
             data = reporting.flow(period.start, period.end, flt)
             t1 = time.perf_counter()
-            figures = build_figures(_Flow(data), FLOW_CHARTS, palette, sizes=sizes, quick=True)
+            figures = build_figures(_Flow(data), FLOW_CHARTS, palette, sizes=sizes, quick=True, reuse=spares)
             return data, figures, t1 - t0, time.perf_counter() - t1
 
         def sla(control: TaskControl) -> Any:
@@ -265,7 +272,7 @@ class DashboardPage(QWidget):
             flt = reporting.filters(campaign_id, owner_id)
             data = reporting.sla_view(period.start, period.end, flt, fresh=fresh)
             t1 = time.perf_counter()
-            figures = build_figures(_Sla(data), SLA_CHARTS, palette, sizes=sizes, quick=True)
+            figures = build_figures(_Sla(data), SLA_CHARTS, palette, sizes=sizes, quick=True, reuse=spares)
             return data, figures, t1 - t0, time.perf_counter() - t1
 
         # The two parts run side by side (both only read): while one waits for the database, the other
