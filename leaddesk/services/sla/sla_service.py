@@ -114,6 +114,36 @@ class Alert:
     due: datetime
 
 
+_CLOCK_COLUMNS = ("accept_due_at", "accept_risk_at", "contact_due_at", "contact_risk_at", "sla_rule")
+
+
+def _write_clocks(session: Session, values: Sequence[tuple[Any, ...]]) -> None:
+    """Store the clock cache: (the `_CLOCK_COLUMNS`…, lead id) per lead. The cache is not an edit, so the
+    lead's version stays. On SQLite the rows go to the driver as tuples (each instant through the column
+    type's own bind processor): building SQLAlchemy's parameters cost more than the update itself."""
+    table = Lead.__table__
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        convert = [table.c[name].type._cached_bind_processor(conn.dialect) for name in _CLOCK_COLUMNS]
+        rows = [
+            # zip stops at the five columns; the last value is the id.
+            (*(v if v is None or f is None else f(v) for f, v in zip(convert, row, strict=False)), row[-1])
+            for row in values
+        ]
+        assignments = ", ".join(f"{name} = ?" for name in _CLOCK_COLUMNS)
+        conn.exec_driver_sql(f"UPDATE leads SET {assignments} WHERE id = ?", rows)
+        return
+    from sqlalchemy import bindparam
+
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(**{name: bindparam(name) for name in _CLOCK_COLUMNS}),
+        [{**dict(zip(_CLOCK_COLUMNS, row[:-1], strict=True)), "b_id": row[-1]} for row in values],
+        execution_options={"synchronize_session": False},
+    )
+
+
 class _Versions:
     """Policy versions in force order, answering 'which policy governed this instant?'."""
 
@@ -241,56 +271,34 @@ class SlaService:
             return
         versions = versions or self._versions(session)
         handoff_score, pauses = self._history(session, [row.id for row in leads if row.handed_off_at])
-        updates: list[dict[str, Any]] = []
+        # Per lead: accept due, accept at risk, contact due, contact at risk, rule (all None: no handoff).
+        values: list[tuple[Any, ...]] = []
         for row in leads:
-            values: dict[str, Any] = {"b_id": row.id}
-            if row.handed_off_at is None:
-                values.update(
-                    accept_due_at=None,
-                    accept_risk_at=None,
-                    contact_due_at=None,
-                    contact_risk_at=None,
-                    sla_rule=None,
+            start = row.handed_off_at
+            if start is None:
+                values.append((None, None, None, None, None, row.id))
+                continue
+            policy = versions.at(start)
+            calendar, share = policy.calendar, policy.at_risk_share
+            targets = policy.targets_for(handoff_score.get(row.id, row.score), row.campaign_id)
+            lead_pauses = [p for p in pauses.get(row.id, ()) if p.start >= start]
+            if lead_pauses:
+                contact = due_times(calendar, start, targets.contact_seconds, share, lead_pauses)
+                contact_due, contact_risk = contact.due, contact.at_risk
+            else:  # `due_times` without pauses, one call less per instant (a million-lead recompute)
+                contact_due = calendar.add_business_seconds(start, targets.contact_seconds)
+                contact_risk = calendar.add_business_seconds(start, targets.contact_seconds * share)
+            values.append(
+                (
+                    calendar.add_business_seconds(start, targets.accept_seconds),
+                    calendar.add_business_seconds(start, targets.accept_seconds * share),
+                    contact_due,
+                    contact_risk,
+                    targets.rule,
+                    row.id,
                 )
-            else:
-                policy = versions.at(row.handed_off_at)
-                targets = policy.targets_for(handoff_score.get(row.id, row.score), row.campaign_id)
-                accept = due_times(
-                    policy.calendar, row.handed_off_at, targets.accept_seconds, policy.at_risk_share
-                )
-                lead_pauses = [p for p in pauses.get(row.id, ()) if p.start >= row.handed_off_at]
-                contact = due_times(
-                    policy.calendar,
-                    row.handed_off_at,
-                    targets.contact_seconds,
-                    policy.at_risk_share,
-                    lead_pauses,
-                )
-                values.update(
-                    accept_due_at=accept.due,
-                    accept_risk_at=accept.at_risk,
-                    contact_due_at=contact.due,
-                    contact_risk_at=contact.at_risk,
-                    sla_rule=targets.rule,
-                )
-            updates.append(values)
-        table = Lead.__table__
-        from sqlalchemy import bindparam
-
-        # A Core update: the cache is not an edit, so it must not bump the lead's version.
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                accept_due_at=bindparam("accept_due_at"),
-                accept_risk_at=bindparam("accept_risk_at"),
-                contact_due_at=bindparam("contact_due_at"),
-                contact_risk_at=bindparam("contact_risk_at"),
-                sla_rule=bindparam("sla_rule"),
-            ),
-            updates,
-            execution_options={"synchronize_session": False},
-        )
+            )
+        _write_clocks(session, values)
 
     @staticmethod
     def _history(session: Session, ids: list[int]) -> tuple[dict[int, int], dict[int, list[Pause]]]:
