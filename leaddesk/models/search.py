@@ -157,19 +157,25 @@ def _match_word(word: str, conn: Connection | None) -> str:
 
 
 def text_search_condition(
-    dialect: str, query: str, *, broad: bool = False, conn: Connection | None = None
+    dialect: str,
+    query: str,
+    *,
+    broad: bool = False,
+    conn: Connection | None = None,
+    match: str | None = None,
 ) -> ColumnElement[bool] | TextClause | None:
     """A WHERE condition matching leads whose indexed text has every word of `query` as a prefix.
 
     `broad` (SQLite): the search matches many leads, so let the query walk the sort order's index and
     test membership, instead of sorting every match. `conn` (SQLite): the connection the query will
-    run on, to read the index's terms (see `sqlite_match_expression`).
+    run on, to read the index's terms (see `sqlite_match_expression`); `match`: that expression, when
+    the caller already has it.
     """
     words = query_words(query)
     if not words:
         return None
     if dialect == "sqlite":
-        match = sqlite_match_expression(query, conn)
+        match = match or sqlite_match_expression(query, conn)
         ids = (
             select(literal_column("rowid"))
             .select_from(text("leads_fts"))
@@ -182,13 +188,8 @@ def text_search_condition(
     return text(f"{_pg_document('leads.')} @@ to_tsquery('simple', :ts_query)").bindparams(ts_query=tsquery)
 
 
-def is_broad_text_search(conn: Connection, query: str) -> bool:
-    """True when the text matches more than `BROAD_SEARCH` leads, counted from the search index alone
-    and only up to that limit (SQLite; False elsewhere)."""
-    if conn.dialect.name != "sqlite":
-        return False
-    match = sqlite_match_expression(query, conn)
-    if match is None:
-        return False
+def is_broad_match(conn: Connection, match: str) -> bool:
+    """True when the FTS5 expression `match` (see `sqlite_match_expression`) matches more than
+    `BROAD_SEARCH` leads, counted from the search index alone and only up to that limit (SQLite)."""
     sample = "SELECT count(*) FROM (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ? LIMIT ?)"
     return int(conn.exec_driver_sql(sample, (match, BROAD_SEARCH + 1)).scalar() or 0) > BROAD_SEARCH

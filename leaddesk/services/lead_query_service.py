@@ -26,7 +26,7 @@ from leaddesk.domain.records import (
 )
 from leaddesk.models import Activity, Campaign, CampaignTouch, Lead, LeadEvent, TeamMember
 from leaddesk.models.database import Database
-from leaddesk.models.search import is_broad_text_search, text_search_condition
+from leaddesk.models.search import is_broad_match, sqlite_match_expression, text_search_condition
 
 #: The most leads one bulk action on "all matching" takes (one transaction, its ids held in memory).
 BULK_LIMIT = 100_000
@@ -89,19 +89,21 @@ def filter_conditions(
     broad_text: bool = False,
     broad_score: bool = False,
     conn: Connection | None = None,
+    text_match: str | None = None,
 ) -> list[ColumnElement[bool]]:
     """The WHERE conditions of a lead filter; shared by every service that lists leads.
 
     `broad_text` / `broad_score`: the text or the score range matches many leads (more than
     `models.search.BROAD_SEARCH`): then the page is read along the sort order's index and each lead is
     tested, instead of collecting every match and sorting them. `conn`: the connection the statement
-    will run on; given, a text search reads the search index's terms to plan a faster match.
+    will run on; given, a text search reads the search index's terms to plan a faster match
+    (`text_match`: that plan, when the caller already made it).
     """
     conds: list[ColumnElement[bool]] = [
         Lead.deleted_at.is_not(None) if flt.deleted else Lead.deleted_at.is_(None)
     ]
     if flt.text.strip():
-        search = text_search_condition(dialect, flt.text, broad=broad_text, conn=conn)
+        search = text_search_condition(dialect, flt.text, broad=broad_text, conn=conn, match=text_match)
         if search is not None:
             conds.append(search)  # type: ignore[arg-type]
     if flt.stages:
@@ -190,8 +192,11 @@ class LeadQueryService:
         flt = request.filter
         with self._db.reading() as s:
             broad_text = broad_score = False
+            match = None
             if flt.text.strip():
-                broad_text = is_broad_text_search(s.connection(), flt.text)
+                if self._db.dialect == "sqlite":
+                    match = sqlite_match_expression(flt.text, s.connection())
+                    broad_text = match is not None and is_broad_match(s.connection(), match)
             elif (
                 flt.min_score is not None or flt.max_score is not None
             ) and request.sort.key != SortKey.SCORE:
@@ -213,6 +218,7 @@ class LeadQueryService:
                         broad_text=broad_text,
                         broad_score=broad_score,
                         conn=s.connection(),
+                        text_match=match,
                     )
                 )
                 .order_by(*order)
