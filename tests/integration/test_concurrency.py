@@ -233,7 +233,7 @@ def test_a_deadlock_is_retried_and_both_writes_land(
         ]
     )
     with one.reading() as s:
-        totals = dict(s.execute(text("SELECT k, n FROM retry_probe")).tuples().all())
+        totals = dict(s.execute(text("SELECT k, n FROM retry_probe")).all())
     _say(
         capsys,
         f"PostgreSQL deadlock (40P01): attempts {len(attempts)}, errors {sum(e is not None for e in errors)}",
@@ -281,7 +281,7 @@ def test_a_serialization_failure_is_retried(
 
     errors = _run_both([work_for(one, "a"), work_for(two, "b")])
     with one.reading() as s:
-        totals = dict(s.execute(text("SELECT k, n FROM retry_probe")).tuples().all())
+        totals = dict(s.execute(text("SELECT k, n FROM retry_probe")).all())
     _say(
         capsys,
         f"PostgreSQL serialization failure (40001): attempts {len(attempts)}, "

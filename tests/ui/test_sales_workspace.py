@@ -429,7 +429,9 @@ def test_the_board_loads_more_cards_on_scroll_and_counts_the_whole_column(
         page.show_pipeline(0)
         ctx.notify_changed()
     assert column.model.count == 5 and column.model.value == Decimal(15000)
-    assert "5" in column.title.text() and [c.id for c in column.model.cards()] == ids[:2]
+    # Pages of two, soonest close first; the list may already have asked for more to fill its room.
+    first = [c.id for c in column.model.cards()]
+    assert "5" in column.title.text() and len(first) >= 2 and first == ids[: len(first)]
 
     def scrolled_to_the_end() -> bool:
         column.list.scrollToBottom()  # the list asks for more itself when it has room; so do we
