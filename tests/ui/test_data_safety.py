@@ -223,8 +223,10 @@ def test_a_risky_location_warns_once_and_points_to_postgresql(
 
 @pytest.fixture
 def test_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FileKeyring]:
-    monkeypatch.setenv("LEADDESK_TEST_KEYRING", str(tmp_path / "keyring.json"))
+    # The backend in use before, read while the test keyring is not viable yet: asked first with the
+    # variable set, keyring would pick the test keyring as "the previous one" and leave it behind.
     previous = keyring.get_keyring()
+    monkeypatch.setenv("LEADDESK_TEST_KEYRING", str(tmp_path / "keyring.json"))
     backend = FileKeyring()
     keyring.set_keyring(backend)
     yield backend
