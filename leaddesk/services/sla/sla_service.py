@@ -282,22 +282,9 @@ class SlaService:
             calendar, share = policy.calendar, policy.at_risk_share
             targets = policy.targets_for(handoff_score.get(row.id, row.score), row.campaign_id)
             lead_pauses = [p for p in pauses.get(row.id, ()) if p.start >= start]
-            if lead_pauses:
-                contact = due_times(calendar, start, targets.contact_seconds, share, lead_pauses)
-                contact_due, contact_risk = contact.due, contact.at_risk
-            else:  # `due_times` without pauses, one call less per instant (a million-lead recompute)
-                contact_due = calendar.add_business_seconds(start, targets.contact_seconds)
-                contact_risk = calendar.add_business_seconds(start, targets.contact_seconds * share)
-            values.append(
-                (
-                    calendar.add_business_seconds(start, targets.accept_seconds),
-                    calendar.add_business_seconds(start, targets.accept_seconds * share),
-                    contact_due,
-                    contact_risk,
-                    targets.rule,
-                    row.id,
-                )
-            )
+            accept = due_times(calendar, start, targets.accept_seconds, share)
+            contact = due_times(calendar, start, targets.contact_seconds, share, lead_pauses)
+            values.append((accept.due, accept.at_risk, contact.due, contact.at_risk, targets.rule, row.id))
         _write_clocks(session, values)
 
     @staticmethod
