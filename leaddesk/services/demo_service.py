@@ -280,10 +280,13 @@ class DemoService:
                     life.disqualify([lead_id], reason="Dati non validi", actor_id=mk, at=at(t4))
             return
         life.accept([lead_id], actor_id=owner, at=at(t3))
-        # The first-contact clock runs from the handoff.
-        if _still_waiting(
-            rng, t2, now, _HOT.first_contact_within_hours, DEMO_POLICY.first_contact_within_hours
-        ):
+
+        def not_reached_yet() -> bool:  # the first-contact clock runs from the handoff
+            return _still_waiting(
+                rng, t2, now, _HOT.first_contact_within_hours, DEMO_POLICY.first_contact_within_hours
+            )
+
+        if not_reached_yet():
             return
         t4 = tl.after(t3, 0.05, 30 if slow else 1.5)
         if t4 is None:
@@ -293,9 +296,7 @@ class DemoService:
         if not outcome.is_contact:
             # Not reached at the first try: another attempt later (or the lead is still being chased).
             t4 = tl.after(t4, 0.5, 6)  # type: ignore[assignment]
-            if t4 is None or _still_waiting(
-                rng, t2, now, _HOT.first_contact_within_hours, DEMO_POLICY.first_contact_within_hours
-            ):
+            if t4 is None or not_reached_yet():
                 return
             life.log_activity(
                 lead_id, kind=ActivityKind.CALL, outcome=Outcome.REACHED, actor_id=owner, at=at(t4)
