@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leaddesk.models.base import Base
+from leaddesk.models.base import Base, dated_index
 
 
 class Campaign(Base):
@@ -26,7 +26,10 @@ class CampaignTouch(Base):
     """A lead saw a campaign or a piece of its content."""
 
     __tablename__ = "campaign_touches"
-    __table_args__ = (Index("ix_campaign_touches_campaign_at", "campaign_id", "touched_at"),)
+    __table_args__ = (
+        Index("ix_campaign_touches_campaign_at", "campaign_id", "touched_at"),
+        dated_index("ix_campaign_touches_import_batch_id", "import_batch_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
@@ -34,6 +37,4 @@ class CampaignTouch(Base):
     content: Mapped[str | None] = mapped_column(String(200))
     content_type: Mapped[str | None] = mapped_column(String(40))
     touched_at: Mapped[datetime]
-    import_batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
-    )
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leaddesk.models.base import Base
+from leaddesk.models.base import Base, dated_index
 
 
 class LeadEvent(Base):
@@ -16,6 +16,7 @@ class LeadEvent(Base):
     __table_args__ = (
         Index("ix_lead_events_lead_at", "lead_id", "at"),
         Index("ix_lead_events_kind_at", "kind", "at"),
+        dated_index("ix_lead_events_import_batch_id", "import_batch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +28,4 @@ class LeadEvent(Base):
     to_stage: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    import_batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
-    )
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))

@@ -7,14 +7,16 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leaddesk.models.base import Base
+from leaddesk.models.base import Base, dated_index
 
 LIVE = "deleted_at IS NULL"
 TRASHED = "deleted_at IS NOT NULL"
 
 
-def _live_index(name: str, *columns: str) -> Index:
-    return Index(name, *columns, sqlite_where=text(LIVE), postgresql_where=text(LIVE))
+def _live_index(name: str, *columns: str, dated: str | None = None) -> Index:
+    """An index of live leads; `dated`: only those where that column is set (see `dated_index`)."""
+    where = f"{LIVE} AND {dated} IS NOT NULL" if dated else LIVE
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
 class Lead(Base):
@@ -40,12 +42,12 @@ class Lead(Base):
                 ("created_at",),
                 ("updated_at",),
                 ("marketing_owner_id",),
-                ("next_step_on",),
                 ("sales_owner_id", "stage"),
                 ("stage", "contact_due_at"),
                 ("stage", "accept_due_at"),
             )
         ),
+        _live_index("ix_leads_next_step_on", "next_step_on", dated="next_step_on"),
         # Period figures read every handoff of a month from these two indexes alone (no table reads;
         # `deleted_at` is listed so SQLite sees the index as covering).
         _live_index(
@@ -61,8 +63,9 @@ class Lead(Base):
             "campaign_id",
             "sales_owner_id",
             "deleted_at",
+            dated="handed_off_at",
         ),
-        _live_index("ix_leads_mql_period", "mql_at", "campaign_id", "deleted_at"),
+        _live_index("ix_leads_mql_period", "mql_at", "campaign_id", "deleted_at", dated="mql_at"),
         # The campaigns panel counts leads per campaign and stage, with opportunity values and the sales
         # pass (handed off, accepted, returned), in one scan of this index; it also serves the campaign
         # filter of the lists.
@@ -82,6 +85,8 @@ class Lead(Base):
         # The trash is listed from its own partial index. A plain index on `deleted_at` would tempt
         # SQLite's planner (without ANALYZE statistics) away from the covering indexes above.
         Index("ix_leads_trash", "deleted_at", sqlite_where=text(TRASHED), postgresql_where=text(TRASHED)),
+        dated_index("ix_leads_closed_at", "closed_at"),
+        dated_index("ix_leads_import_batch_id", "import_batch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,7 +129,7 @@ class Lead(Base):
     accepted_at: Mapped[datetime | None]
     rejected_at: Mapped[datetime | None]
     first_contact_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
 
     # SLA clock cache and follow-up
     accept_due_at: Mapped[datetime | None]
@@ -138,9 +143,7 @@ class Lead(Base):
     next_step_on: Mapped[date | None] = mapped_column(Date)
 
     # Bookkeeping
-    import_batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
-    )
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))

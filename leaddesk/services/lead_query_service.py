@@ -53,6 +53,9 @@ _SORT_COLUMNS: dict[SortKey, Any] = {
     SortKey.SALES_OWNER: Lead.sales_owner_id,
 }
 
+#: Sort columns whose index holds only the leads with a value (`models.base.dated_index`).
+_DATED_SORTS = frozenset({SortKey.HANDED_OFF})
+
 _ROW_COLUMNS = (
     Lead.id,
     Lead.first_name,
@@ -182,11 +185,12 @@ class LeadQueryService:
             return int(s.scalar(select(func.count()).select_from(Lead).where(*conds)) or 0)
 
     def page(self, request: PageRequest) -> list[LeadRow]:
+        """One page of leads in the requested order; leads without a value for the sort column come last,
+        by id (in the sort's direction)."""
         column = _SORT_COLUMNS[request.sort.key]
-        if request.sort.descending:
-            order = [column.desc().nulls_last(), Lead.id.desc()]
-        else:
-            order = [column.asc().nulls_last(), Lead.id.asc()]
+        by_id = Lead.id.desc() if request.sort.descending else Lead.id.asc()
+        by_column = column.desc() if request.sort.descending else column.asc()
+        order = [by_column.nulls_last(), by_id]
         if request.sort.key == SortKey.ID:
             order = order[:1]
         flt = request.filter
@@ -209,23 +213,32 @@ class LeadQueryService:
                     in_range.append(Lead.score <= flt.max_score)
                 sample = select(Lead.id).where(*in_range).limit(BROAD_SCORE + 1).subquery()
                 broad_score = (s.scalar(select(func.count()).select_from(sample)) or 0) > BROAD_SCORE
-            stmt = (
-                row_select()
-                .where(
-                    *filter_conditions(
-                        self._db.dialect,
-                        flt,
-                        broad_text=broad_text,
-                        broad_score=broad_score,
-                        conn=s.connection(),
-                        text_match=match,
-                    )
-                )
-                .order_by(*order)
-                .offset(request.offset)
-                .limit(request.limit)
+            conds = filter_conditions(
+                self._db.dialect,
+                flt,
+                broad_text=broad_text,
+                broad_score=broad_score,
+                conn=s.connection(),
+                text_match=match,
             )
-            return [lead_row(r) for r in s.execute(stmt)]
+
+            def rows(where: list[Any], order: list[Any], offset: int, limit: int) -> list[LeadRow]:
+                stmt = row_select().where(*where).order_by(*order).offset(offset).limit(limit)
+                return [lead_row(r) for r in s.execute(stmt)]
+
+            if request.sort.key not in _DATED_SORTS:
+                return rows(conds, order, request.offset, request.limit)
+            # The sort index holds only the leads with a value: read those from it, then the rest by id.
+            dated = [*conds, column.is_not(None)]
+            page = rows(dated, [by_column, by_id], request.offset, request.limit)
+            missing = request.limit - len(page)
+            if missing > 0:
+                skip = 0
+                if not page:  # the page starts past the dated leads: skip the undated ones before it
+                    counted = s.scalar(select(func.count()).select_from(Lead).where(*dated)) or 0
+                    skip = max(0, request.offset - counted)
+                page += rows([*conds, column.is_(None)], [by_id], skip, missing)
+            return page
 
     def ids(self, flt: LeadFilter, limit: int = BULK_LIMIT) -> list[int]:
         """Ids of the leads matching a filter (for bulk actions on 'all matching'); a clear error when more

@@ -47,6 +47,38 @@ def test_migrated_schema_matches_models(db_url: str) -> None:
         db.dispose()
 
 
+def test_partial_indexes_match_models(db_url: str) -> None:
+    """Which rows an index holds matters to the planner and is invisible to Alembic's comparison: the
+    migrated WHERE of every index equals the model's (none where the model has none)."""
+
+    def plain(predicate: str | None) -> str:
+        return "".join(c for c in (predicate or "").lower() if c not in "() ")
+
+    db = open_database(db_url)
+    try:
+        with db.engine.connect() as conn:
+            if db.dialect == "sqlite":
+                rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+                migrated = {name: sql.partition(" WHERE ")[2] for name, sql in rows if sql}
+            else:
+                rows = conn.exec_driver_sql(
+                    "SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema()"
+                )
+                migrated = dict(rows.all())
+    finally:
+        db.dispose()
+    expected = {
+        index.name: index.dialect_options[db.dialect]["where"]
+        for table in Base.metadata.tables.values()
+        for index in table.indexes
+    }
+    assert {name for name, where in expected.items() if where is not None}, "no partial index to check"
+    for name, where in expected.items():
+        assert plain(migrated[name]) == plain(None if where is None else str(where)), name
+
+
 def _is_search_artifact(diff: object) -> bool:
     # The FTS5 shadow tables / GIN expression index are created by the migration on purpose and are
     # not part of the ORM metadata.

@@ -120,6 +120,42 @@ def test_sorting(
         assert _names(rows) == expected
 
 
+@pytest.mark.parametrize("key", [SortKey.HANDED_OFF, SortKey.SALES_OWNER])
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("limit", [1, 2, 3, 7])
+def test_sorting_on_columns_most_leads_leave_empty(
+    db: Database,
+    clock: FixedClock,
+    loaded: tuple[LeadQueryService, list[int], int],
+    key: SortKey,
+    descending: bool,
+    limit: int,
+) -> None:
+    """Their index holds only the leads with a value (read first); the others follow by id. Paged at any
+    size, with or without a filter, the order is the one `ORDER BY column NULLS LAST, id` gives."""
+    q, ids, _ = loaded
+    clock.advance(hours=1)
+    other = TeamService(db, clock).add_member("Bea", Role.SALES).id
+    LifecycleService(db, clock).handoff([ids[4]], owner_id=other)
+    for flt in (LeadFilter(), LeadFilter(text="rossi")):
+        every = q.page(PageRequest(filter=flt, limit=100))
+        value = (lambda r: r.handed_off_at) if key == SortKey.HANDED_OFF else (lambda r: r.sales_owner_name)
+        dated = sorted((r for r in every if value(r) is not None), key=lambda r: r.id, reverse=descending)
+        dated.sort(key=lambda r: (value(r), 0), reverse=descending)  # stable: ties keep the id order
+        if key == SortKey.SALES_OWNER:  # sorted by the owner's id, which follows the order they joined
+            dated.sort(key=lambda r: ("Marco", "Bea").index(r.sales_owner_name), reverse=descending)
+        undated = sorted((r.id for r in every if value(r) is None), reverse=descending)
+        expected = [r.id for r in dated] + undated
+        assert len(dated) == (1 if flt.text else 3) and undated
+        sort = LeadSort(key, descending)
+        paged = [
+            r.id
+            for offset in range(0, len(expected) + limit, limit)
+            for r in q.page(PageRequest(filter=flt, sort=sort, offset=offset, limit=limit))
+        ]
+        assert paged == expected
+
+
 def test_pages_do_not_overlap(loaded: tuple[LeadQueryService, list[int], int]) -> None:
     q, ids, _ = loaded
     first = q.page(PageRequest(offset=0, limit=2))

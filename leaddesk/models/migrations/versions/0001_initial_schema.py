@@ -18,6 +18,13 @@ JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 LIVE = "deleted_at IS NULL"
 TRASHED = "deleted_at IS NOT NULL"
 
+
+def _dated(column: str, *, live: bool = False) -> dict[str, sa.TextClause]:
+    """The WHERE of an index that leaves out the rows where `column` is empty (and trashed leads)."""
+    where = f"{LIVE} AND {column} IS NOT NULL" if live else f"{column} IS NOT NULL"
+    return {"sqlite_where": sa.text(where), "postgresql_where": sa.text(where)}
+
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -361,7 +368,7 @@ def upgrade() -> None:
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
         )
-        batch_op.create_index(batch_op.f("ix_leads_closed_at"), ["closed_at"], unique=False)
+        batch_op.create_index("ix_leads_closed_at", ["closed_at"], unique=False, **_dated("closed_at"))
         batch_op.create_index(
             "ix_leads_company",
             ["company"],
@@ -376,7 +383,9 @@ def upgrade() -> None:
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
         )
-        batch_op.create_index(batch_op.f("ix_leads_import_batch_id"), ["import_batch_id"], unique=False)
+        batch_op.create_index(
+            "ix_leads_import_batch_id", ["import_batch_id"], unique=False, **_dated("import_batch_id")
+        )
         batch_op.create_index(
             "ix_leads_last_name",
             ["last_name"],
@@ -395,16 +404,11 @@ def upgrade() -> None:
             "ix_leads_mql_period",
             ["mql_at", "campaign_id", "deleted_at"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_dated("mql_at", live=True),
         )
         batch_op.create_index(batch_op.f("ix_leads_name_company_key"), ["name_company_key"], unique=False)
         batch_op.create_index(
-            "ix_leads_next_step_on",
-            ["next_step_on"],
-            unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            "ix_leads_next_step_on", ["next_step_on"], unique=False, **_dated("next_step_on", live=True)
         )
         batch_op.create_index(batch_op.f("ix_leads_phone"), ["phone"], unique=False)
         batch_op.create_index(
@@ -437,8 +441,7 @@ def upgrade() -> None:
                 "deleted_at",
             ],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_dated("handed_off_at", live=True),
         )
         batch_op.create_index(
             "ix_leads_stage_accept_due_at",
@@ -500,7 +503,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_activities_at"), ["at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_activities_import_batch_id"), ["import_batch_id"], unique=False)
+        batch_op.create_index(
+            "ix_activities_import_batch_id", ["import_batch_id"], unique=False, **_dated("import_batch_id")
+        )
         batch_op.create_index("ix_activities_lead_at", ["lead_id", "at"], unique=False)
 
     op.create_table(
@@ -532,7 +537,10 @@ def upgrade() -> None:
     with op.batch_alter_table("campaign_touches", schema=None) as batch_op:
         batch_op.create_index("ix_campaign_touches_campaign_at", ["campaign_id", "touched_at"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_campaign_touches_import_batch_id"), ["import_batch_id"], unique=False
+            "ix_campaign_touches_import_batch_id",
+            ["import_batch_id"],
+            unique=False,
+            **_dated("import_batch_id"),
         )
         batch_op.create_index(batch_op.f("ix_campaign_touches_lead_id"), ["lead_id"], unique=False)
 
@@ -587,7 +595,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lead_events")),
     )
     with op.batch_alter_table("lead_events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_lead_events_import_batch_id"), ["import_batch_id"], unique=False)
+        batch_op.create_index(
+            "ix_lead_events_import_batch_id", ["import_batch_id"], unique=False, **_dated("import_batch_id")
+        )
         batch_op.create_index("ix_lead_events_kind_at", ["kind", "at"], unique=False)
         batch_op.create_index("ix_lead_events_lead_at", ["lead_id", "at"], unique=False)
 
