@@ -1,5 +1,5 @@
 """The benchmark fixture (benchmarks/big_db.py) builds correct data: its bulk SLA clocks equal what the real
-SlaService.set_policy writes, its search index equals the app's own fill, its statistics equal ANALYZE's,
+SlaService.set_policy writes, its search index equals the app's own bulk fill, its statistics equal ANALYZE's,
 and the stage stamps agree with exactly one event per move."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import big_db
-from leaddesk.models.search import SQLITE_DDL, SQLITE_DROP, SQLITE_FILL
+from leaddesk.models.search import SQLITE_BULK_FILL, SQLITE_DDL, SQLITE_DROP
 
 LEADS = 4000
 
@@ -114,7 +114,7 @@ def test_search_index_equals_the_apps_fill(built: Path, tmp_path: Path) -> None:
     """The worker's search index is byte for byte what the app's fill statement writes from the leads."""
     copy = _copy(built, tmp_path / "fts.sqlite3")
     conn = sqlite3.connect(copy, isolation_level=None)
-    for statement in (*SQLITE_DROP, *SQLITE_DDL, SQLITE_FILL):
+    for statement in (*SQLITE_DROP, *SQLITE_DDL, *SQLITE_BULK_FILL):
         conn.execute(statement)
     conn.close()
     ours, fresh = sqlite3.connect(built), sqlite3.connect(copy)
