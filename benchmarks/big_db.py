@@ -260,7 +260,7 @@ def _lead_text_view() -> str:
 
 def _leads_insert(rule_width: int) -> str:
     """The leads from their stories. A handed-off lead's SLA clock columns get placeholders as long as the
-    values the SLA thread computes meanwhile (stored text of an instant; the longest rule name): the update
+    values the worker computes meanwhile (stored text of an instant; the longest rule name): the update
     that fills them in then rewrites each row in place instead of splitting the pages."""
     due = "CASE WHEN handed IS NOT NULL THEN '0000-00-00 00:00:00.000000' END"
     rule = f"CASE WHEN handed IS NOT NULL THEN '{'-' * rule_width}' END" if rule_width else "NULL"
@@ -542,7 +542,7 @@ def _build_leads(
         conn.execute("BEGIN")
         conn.execute(_leads_insert(max((len(r.name) for r in _stored_policy(conn).rules), default=0)))
         conn.execute("COMMIT")
-    # The clocks are filled in (the thread computes them meanwhile) before the indexes that hold them.
+    # The clocks are filled in (the worker computes them meanwhile) before the indexes that hold them.
     later = [(n, s) for n, s in indexes if any(c in s for c in SLA_COLUMNS)]
     with phases("leads indexes"):
         for _name, sql in indexes:
