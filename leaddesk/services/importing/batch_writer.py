@@ -34,6 +34,7 @@ from leaddesk.domain.fields import PROFILE_FIELD_NAMES
 from leaddesk.domain.identity import name_company_key
 from leaddesk.domain.scoring import SETTING_KEY, rules_from_dict
 from leaddesk.models import CampaignTouch, ImportBatchChange, Lead, LeadEvent, TeamMember
+from leaddesk.models.driver_rows import to_driver_columns
 from leaddesk.models.search import SQLITE_FILL
 from leaddesk.services.campaign_service import find_or_create_campaign
 from leaddesk.services.duplicate_service import MatchedBy
@@ -130,20 +131,8 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(insert(table), list(rows))
         return
     keys = list(rows[0])
-    converters = [table.c[k].type._cached_bind_processor(conn.dialect) for k in keys]
     values = [[row[k] for row in rows] for k in keys]
-    for index, convert in enumerate(converters):
-        if convert is None:
-            continue
-        column = values[index]
-        last_in: Any = object()
-        last_out: Any = None
-        for i, value in enumerate(column):
-            if value is None:
-                continue
-            if value is not last_in:
-                last_in, last_out = value, convert(value)
-            column[i] = last_out
+    to_driver_columns(conn.dialect, table, keys, values)
     sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
     conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
 

@@ -35,6 +35,7 @@ from leaddesk.models import (
     TeamMember,
 )
 from leaddesk.models.database import Database
+from leaddesk.models.driver_rows import to_driver_columns
 from leaddesk.models.sql_functions import epoch_seconds
 from leaddesk.services.lead_query_service import lead_row, row_select
 from leaddesk.services.sla.clock import (
@@ -121,17 +122,15 @@ def _write_clocks(session: Session, values: Sequence[tuple[Any, ...]]) -> None:
     """Store the clock cache: (the `_CLOCK_COLUMNS`…, lead id) per lead. The cache is not an edit, so the
     lead's version stays. On SQLite the rows go to the driver as tuples (each instant through the column
     type's own bind processor): building SQLAlchemy's parameters cost more than the update itself."""
+    if not values:
+        return
     table = Lead.__table__
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        convert = [table.c[name].type._cached_bind_processor(conn.dialect) for name in _CLOCK_COLUMNS]
-        rows = [
-            # zip stops at the five columns; the last value is the id.
-            (*(v if v is None or f is None else f(v) for f, v in zip(convert, row, strict=False)), row[-1])
-            for row in values
-        ]
+        columns = [list(column) for column in zip(*values, strict=True)]  # the clock columns, then the ids
+        to_driver_columns(conn.dialect, table, _CLOCK_COLUMNS, columns[:-1])
         assignments = ", ".join(f"{name} = ?" for name in _CLOCK_COLUMNS)
-        conn.exec_driver_sql(f"UPDATE leads SET {assignments} WHERE id = ?", rows)
+        conn.exec_driver_sql(f"UPDATE leads SET {assignments} WHERE id = ?", list(zip(*columns, strict=True)))
         return
     from sqlalchemy import bindparam
 
