@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Float
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+#: SQLite's `unixepoch()` (3.38+) reads a timestamp about twice as fast as `strftime('%s', …)`.
+_HAS_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
+
+
+def sqlite_whole_seconds(arg: str, as_type: str = "REAL") -> str:
+    """SQLite: the whole seconds since 1970 of a stored UTC timestamp (NULL for none), the fastest way
+    this SQLite allows (`as_type`: the type the slower spelling is cast to)."""
+    return f"unixepoch({arg})" if _HAS_UNIXEPOCH else f"CAST(strftime('%s', {arg}) AS {as_type})"
+
 
 class epoch_seconds(FunctionElement[float]):
     """Seconds since 1970 of a UTC timestamp column, as a float with microseconds.
 
-    Bulk figures read instants this way: it skips building a datetime per value.
+    Bulk figures read instants this way: it skips building a datetime per value (the SLA period figures
+    read seven instants of each of tens of thousands of handoffs).
     """
 
     type = Float()
@@ -24,7 +35,7 @@ class epoch_seconds(FunctionElement[float]):
 def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
     # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds, plus the fraction read as a number.
     arg = compiler.process(element.clauses, **kw)
-    return f"(CAST(strftime('%s', {arg}) AS REAL) + coalesce(CAST(substr({arg}, 20) AS REAL), 0.0))"
+    return f"({sqlite_whole_seconds(arg)} + coalesce(CAST(substr({arg}, 20) AS REAL), 0.0))"
 
 
 @compiles(epoch_seconds, "postgresql")

@@ -2,55 +2,21 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Float, String, func, null, select
+from sqlalchemy import ColumnElement, String, func, null, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from leaddesk.models import Lead
+from leaddesk.models.sql_functions import epoch_seconds, sqlite_whole_seconds
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
-
-#: SQLite's `unixepoch()` (3.38+) reads a timestamp about twice as fast as `strftime('%s', …)`.
-_HAS_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
-
-
-def _whole_sqlite(arg: str) -> str:
-    return f"unixepoch({arg})" if _HAS_UNIXEPOCH else f"CAST(strftime('%s', {arg}) AS REAL)"
-
-
-def _fraction_sqlite(arg: str) -> str:
-    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): the fraction read as a number (0.0 when none).
-    return f"coalesce(CAST(substr({arg}, 20) AS REAL), 0.0)"
-
-
-class fast_epoch_seconds(FunctionElement[float]):
-    """`leaddesk.models.sql_functions.epoch_seconds` (seconds since 1970 of a stored UTC timestamp, with
-    its microseconds), spelled the fastest way the database allows: the period figures read seven instants
-    of each of tens of thousands of handoffs."""
-
-    type = Float()
-    inherit_cache = True
-    name = "fast_epoch_seconds"
-
-
-@compiles(fast_epoch_seconds, "sqlite")
-def _fast_epoch_sqlite(element: fast_epoch_seconds, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"({_whole_sqlite(arg)} + {_fraction_sqlite(arg)})"
-
-
-@compiles(fast_epoch_seconds)
-def _fast_epoch_default(element: fast_epoch_seconds, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(extract(epoch FROM {arg}) AS double precision)"
 
 
 class _list(FunctionElement[str]):
@@ -95,8 +61,7 @@ _UNIT = "\x1f"
 @compiles(_whole_seconds_list, "sqlite")
 def _whole_seconds_list_sqlite(element: _list, compiler: Any, **kw: Any) -> str:
     arg = compiler.process(element.clauses, **kw)
-    whole = f"unixepoch({arg})" if _HAS_UNIXEPOCH else f"CAST(strftime('%s', {arg}) AS INTEGER)"
-    return f"group_concat(coalesce({whole}, {_NONE}), ',')"
+    return f"group_concat(coalesce({sqlite_whole_seconds(arg, 'INTEGER')}, {_NONE}), ',')"
 
 
 @compiles(_fraction_list, "sqlite")
@@ -149,7 +114,7 @@ def read_handoffs(s: Session, conds: Sequence[ColumnElement[bool]], *, with_ids:
     On SQLite each column comes as one text built by the database (a single step of the statement, during
     which other threads run Python: with a row per handoff, the reading thread would wait for the GIL at
     every row while the dashboard's other worker builds charts); elsewhere, rows as usual. The values are
-    the same either way: the instants are the sums `fast_epoch_seconds` computes, added here in floating
+    the same either way: the instants are the sums `epoch_seconds` computes, added here in floating
     point as SQLite adds them."""
     if s.get_bind().dialect.name == "sqlite":
         found = _read_sqlite(s, conds, with_ids=with_ids)
@@ -183,7 +148,7 @@ def _read_sqlite(s: Session, conds: Sequence[ColumnElement[bool]], *, with_ids: 
         whole, fraction = whole_numbers(row[1 + 2 * i]), _fractions(row[2 + 2 * i], n)
         if fraction is None or len(whole) != n:
             return None
-        # As `fast_epoch_seconds` adds them (exactly the same double for a fraction of up to 6 digits).
+        # As `epoch_seconds` adds them (exactly the same double for a fraction of up to 6 digits).
         instants[i] = whole + fraction
         instants[i][whole == _NONE] = np.nan
     campaigns, owners = whole_numbers(row[15]), whole_numbers(row[16])
@@ -226,7 +191,7 @@ def _read_rows(s: Session, conds: Sequence[ColumnElement[bool]], *, with_ids: bo
             Lead.campaign_id,
             Lead.sales_owner_id,
             Lead.reject_reason,
-            *(fast_epoch_seconds(instant) for instant in INSTANTS),
+            *(epoch_seconds(instant) for instant in INSTANTS),
         ).where(*conds)
     )
     try:
