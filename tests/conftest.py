@@ -7,7 +7,9 @@ tests did not pass makes the run fail instead of silently skipping them.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LEADDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="leaddesk-test-data-")
+atexit.register(shutil.rmtree, os.environ["LEADDESK_DATA_DIR"], ignore_errors=True)
 os.environ.pop("LEADDESK_DATABASE_URL", None)
 
 import pytest

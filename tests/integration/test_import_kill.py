@@ -73,6 +73,9 @@ def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path) -> None:
     before = _snapshot(db)
     assert before[0] == "ok" and before[-1] == 1
     source = _big_csv(tmp_path / "BIG.csv")
+    temp = tmp_path / "temp"  # the app's temporary directory, where a read keeps its rows
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
 
     proc = subprocess.Popen(
         [
@@ -91,6 +94,7 @@ def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=env,
     )
     written = None
     try:
@@ -128,3 +132,15 @@ def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path) -> None:
         assert services.imports.batches() == []
     finally:
         services.db.dispose()
+    # The killed app could not remove its rows' folder; the next read does.
+    assert list(temp.glob(f"leaddesk-import-{proc.pid}-*")), "the killed import's rows are still on disk"
+    small = tmp_path / "small.csv"
+    small.write_text("Email\nnew@example.it\n", encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "leaddesk", "--db", str(db), "import", str(small), "--dry-run"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    assert not list(temp.glob(f"leaddesk-import-{proc.pid}-*"))
+    assert not list(temp.glob("leaddesk-import-*")), "the dry run's own folder is removed when it ends"

@@ -8,7 +8,6 @@ disk in the reader's chunk store until they are iterated.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from leaddesk.services.importing.problems import Cancelled, FileProblem, Unreada
 from leaddesk.services.importing.row_store import CellValue, DataRow, RowStore
 from leaddesk.services.importing.safe_reader import InspectOutcome, ReaderRequest, ReadOutcome, run_reader
 from leaddesk.services.importing.sniffing import Container, FileFormat, Sniffed, sniff
+from leaddesk.services.importing.work_dirs import new_work_dir
 from leaddesk.services.importing.xlsx_prescan import (
     SheetKind,
     SheetScan,
@@ -144,10 +144,6 @@ def _classify(
     return sniffed, FileFormat.CSV, None
 
 
-def _work_dir() -> str:
-    return tempfile.mkdtemp(prefix="leaddesk-import-")
-
-
 def inspect_file(
     path: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS, should_cancel: CancelCheck | None = None
 ) -> WorkbookInfo:
@@ -159,7 +155,7 @@ def inspect_file(
     if report is not None and fmt is FileFormat.XLSX:
         sheets = tuple(_scan_to_info(s) for s in report.sheets)
         return WorkbookInfo(path, fmt, sheets, _default(sheets), report.date_1904, sniffed.size)
-    work_dir = _work_dir()
+    work_dir = new_work_dir()
     try:
         outcome = run_reader(
             ReaderRequest("inspect", str(path), fmt, work_dir, limits), should_cancel=should_cancel
@@ -309,7 +305,7 @@ def read_table(
     elif fmt is FileFormat.CSV:
         sheet_name = None
     check_cancel(should_cancel)
-    work_dir = _work_dir()
+    work_dir = new_work_dir()
     store: RowStore | None = None
     try:
         request = ReaderRequest("read", str(path), fmt, work_dir, limits, sheet_name, sheet_index)
