@@ -24,6 +24,26 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType()}
 
 
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    """An index of the rows that match `where` (SQL valid on both databases).
+
+    The model names the predicate for SQLite and keeps it in `info`; `add_postgresql_predicates` adds the
+    PostgreSQL one when a server database is opened. Naming `postgresql_where` here would import
+    SQLAlchemy's PostgreSQL dialect (with its asyncio drivers, some 55 ms) at every start of the app,
+    which on the SQLite default never talks to PostgreSQL.
+    """
+    return Index(name, *columns, sqlite_where=text(where), info={"where": where})
+
+
+def add_postgresql_predicates(metadata: MetaData) -> None:
+    """Give every `partial_index` its PostgreSQL predicate (idempotent; for DDL from the metadata)."""
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            where = index.info.get("where")
+            if where is not None and index.dialect_options["postgresql"]["where"] is None:
+                index.dialect_options["postgresql"]["where"] = text(where)
+
+
 def dated_index(name: str, *columns: str) -> Index:
     """An index of the rows whose first column is set.
 
@@ -32,5 +52,4 @@ def dated_index(name: str, *columns: str) -> Index:
     the column (`=`, a range, `IN`), which implies it is set; a sort on the column reads the set part from
     the index and the rest by id (see `LeadQueryService.page`).
     """
-    where = f"{columns[0]} IS NOT NULL"
-    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+    return partial_index(name, *columns, where=f"{columns[0]} IS NOT NULL")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from leaddesk.domain.errors import DatabaseError, DatabaseTooNewError, NotLeadDeskDatabaseError
+from leaddesk.models.base import Base, add_postgresql_predicates
 from leaddesk.models.migrations import HEAD, MIGRATIONS_DIR, known_revisions
 
 T = TypeVar("T")
@@ -141,6 +142,7 @@ def create_database_engine(url: str | URL, **kwargs: Any) -> Engine:
         engine = create_engine(u, connect_args={"check_same_thread": False}, **kwargs)
         _install_sqlite_behaviour(engine)
         return engine
+    add_postgresql_predicates(Base.metadata)
     return create_engine(u, pool_pre_ping=True, **kwargs)
 
 

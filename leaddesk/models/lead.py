@@ -4,10 +4,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, func, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leaddesk.models.base import Base, dated_index
+from leaddesk.models.base import Base, dated_index, partial_index
 
 LIVE = "deleted_at IS NULL"
 TRASHED = "deleted_at IS NOT NULL"
@@ -15,8 +15,7 @@ TRASHED = "deleted_at IS NOT NULL"
 
 def _live_index(name: str, *columns: str, dated: str | None = None) -> Index:
     """An index of live leads; `dated`: only those where that column is set (see `dated_index`)."""
-    where = f"{LIVE} AND {dated} IS NOT NULL" if dated else LIVE
-    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+    return partial_index(name, *columns, where=f"{LIVE} AND {dated} IS NOT NULL" if dated else LIVE)
 
 
 class Lead(Base):
@@ -84,7 +83,7 @@ class Lead(Base):
         _live_index("ix_leads_board", "stage", "closed_at", "sales_owner_id", "expected_value", "deleted_at"),
         # The trash is listed from its own partial index. A plain index on `deleted_at` would tempt
         # SQLite's planner (without ANALYZE statistics) away from the covering indexes above.
-        Index("ix_leads_trash", "deleted_at", sqlite_where=text(TRASHED), postgresql_where=text(TRASHED)),
+        partial_index("ix_leads_trash", "deleted_at", where=TRASHED),
         dated_index("ix_leads_closed_at", "closed_at"),
         dated_index("ix_leads_import_batch_id", "import_batch_id"),
     )
