@@ -17,7 +17,6 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LEADDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="leaddesk-test-data-")
-atexit.register(shutil.rmtree, os.environ["LEADDESK_DATA_DIR"], ignore_errors=True)
 os.environ.pop("LEADDESK_DATABASE_URL", None)
 
 import pytest
@@ -25,6 +24,7 @@ import pytest
 from leaddesk.domain.clock import FixedClock
 from tests.pg_cluster import PostgresCluster, find_pg_bin
 
+atexit.register(shutil.rmtree, os.environ["LEADDESK_DATA_DIR"], ignore_errors=True)
 REQUIRE_POSTGRES = os.environ.get("LEADDESK_REQUIRE_POSTGRES") == "1"
 _pg_passed = 0
 
