@@ -13,10 +13,10 @@ from sqlalchemy.sql.functions import FunctionElement
 _HAS_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
-def sqlite_whole_seconds(arg: str, as_type: str = "REAL") -> str:
+def sqlite_whole_seconds(arg: str) -> str:
     """SQLite: the whole seconds since 1970 of a stored UTC timestamp (NULL for none), the fastest way
-    this SQLite allows (`as_type`: the type the slower spelling is cast to)."""
-    return f"unixepoch({arg})" if _HAS_UNIXEPOCH else f"CAST(strftime('%s', {arg}) AS {as_type})"
+    this SQLite allows."""
+    return f"unixepoch({arg})" if _HAS_UNIXEPOCH else f"CAST(strftime('%s', {arg}) AS REAL)"
 
 
 class epoch_seconds(FunctionElement[float]):
@@ -33,9 +33,13 @@ class epoch_seconds(FunctionElement[float]):
 
 @compiles(epoch_seconds, "sqlite")
 def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds, plus the fraction read as a number.
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds, plus the fraction read as a number. The
+    # whole seconds are those of the text before the fraction: SQLite's date functions round to the
+    # millisecond, so a time at .9995 s or later would count its second twice.
     arg = compiler.process(element.clauses, **kw)
-    return f"({sqlite_whole_seconds(arg)} + coalesce(CAST(substr({arg}, 20) AS REAL), 0.0))"
+    return (
+        f"({sqlite_whole_seconds(f'substr({arg}, 1, 19)')} + coalesce(CAST(substr({arg}, 20) AS REAL), 0.0))"
+    )
 
 
 @compiles(epoch_seconds, "postgresql")

@@ -55,11 +55,13 @@ def _set(svc: Services, lead_id: int, **columns: object) -> None:
 
 def test_the_column_texts_equal_the_rows(svc: Services) -> None:
     ids = _handed_off(svc, 6)
-    # fractions of a second, none, and instants missing
+    # fractions of a second, none, instants missing, and the ends of the years, months and days
     _set(svc, ids[0], accepted_at="2026-02-10 09:15:00.250000", first_contact_at="2026-02-10 11:00:00.000001")
-    _set(svc, ids[1], rejected_at="2026-02-10 09:00:00", reject_reason="not_in_target")
+    _set(svc, ids[1], rejected_at="2024-02-29 23:59:59.000000", reject_reason="not_in_target")
     _set(svc, ids[2], rejected_at="2026-02-10 10:30:00.999999", reject_reason="a, b; c")
     _set(svc, ids[3], paused_until="2026-02-16 08:00:00.123456", campaign_id=None)
+    _set(svc, ids[4], first_contact_at="1970-01-01 00:00:00.000000", accepted_at="2099-12-31 00:00:00.999999")
+    _set(svc, ids[5], first_contact_at="2026-04-31 12:00:00.000000")  # SQLite reads it as 1 May
     with svc.db.reading() as s:
         fast = _read_sqlite(s, PERIOD, with_ids=True)
         rows = _read_rows(s, PERIOD, with_ids=True)
@@ -71,17 +73,33 @@ def test_the_column_texts_equal_the_rows(svc: Services) -> None:
     assert fast.instants[1][row[ids[0]]] == datetime(2026, 2, 10, 9, 15, 0, 250000, tzinfo=UTC).timestamp()
     assert np.isnan(fast.instants[2][row[ids[0]]])  # not rejected
     assert fast.campaign_ids[row[ids[3]]] == -1
+    assert fast.instants[2][row[ids[1]]] == datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC).timestamp()
+    assert fast.instants[3][row[ids[4]]] == 0.0
+    # SQLite's date functions round to the millisecond: the whole second is read before the fraction.
+    assert fast.instants[1][row[ids[4]]] == datetime(2099, 12, 31, 0, 0, 0, 999999, tzinfo=UTC).timestamp()
+    assert fast.instants[3][row[ids[5]]] == datetime(2026, 5, 1, 12, tzinfo=UTC).timestamp()
 
 
-def test_what_only_sqlite_can_read_is_read_as_rows(svc: Services) -> None:
+@pytest.mark.parametrize(
+    "written",
+    [
+        {"rejected_at": "2026-02-10 10:00:00+00:00"},  # an offset
+        {"rejected_at": "2026-02-10 11:00:00"},  # no fraction
+        {"rejected_at": "2026-02-10 10:00:00.5"},  # a short fraction
+        {"rejected_at": "2026-02-10T10:00:00.500000"},  # another separator
+        {"rejected_at": "2026-13-10 10:00:00.000000"},  # no such month (SQLite: none)
+        {"rejected_at": "1969-12-31 23:59:59.500000"},  # before 1970
+        {"rejected_at": "2026-02-10 10:00:00.00000,"},  # a comma where a digit goes
+        {"rejected_at": "2026-02-10 10:00:00.000000", "reject_reason": "one\x1ftwo"},  # the separator
+    ],
+)
+def test_what_is_not_in_the_stored_form_is_read_as_rows(svc: Services, written: dict[str, str]) -> None:
     ids = _handed_off(svc, 3)
-    _set(svc, ids[0], rejected_at="2026-02-10 10:00:00+00:00", reject_reason="x")  # not a plain fraction
-    _set(svc, ids[1], rejected_at="2026-02-10 11:00:00", reject_reason="one\x1ftwo")  # the separator
+    _set(svc, ids[1], **{"reject_reason": "x", **written})
     with svc.db.reading() as s:
         assert _read_sqlite(s, PERIOD, with_ids=True) is None
         _same(read_handoffs(s, PERIOD, with_ids=True), _read_rows(s, PERIOD, with_ids=True))
-    _set(svc, ids[0], rejected_at="2026-02-10 10:00:00.5")
-    _set(svc, ids[1], reject_reason="two")
+    _set(svc, ids[1], rejected_at="2026-02-10 10:00:00.500000", reject_reason="two")
     with svc.db.reading() as s:
         fast = _read_sqlite(s, PERIOD, with_ids=True)
         assert fast is not None
