@@ -48,7 +48,8 @@ CACHE_DIR = Path(os.environ.get("LEADDESK_BENCH_DIR", Path(tempfile.gettempdir()
 #: SLA service filled their clocks in, so its statistics saw empty due-time columns).
 #: 11: the indexes on columns most rows leave empty hold only the rows with a value (`dated_index`); the
 #: search index is filled in bulk and merged into one segment, as the app's rebuild does.
-FORMAT_VERSION = 11
+#: 12: the pipeline board's index covers the closed deals' campaign and reason too.
+FORMAT_VERSION = 12
 SALES_REPS = 12
 CAMPAIGNS = 40
 #: Built by the worker process and copied in at the end.

@@ -79,8 +79,19 @@ class Lead(Base):
             "deleted_at",
         ),
         # The pipeline board's column counts and values: open stages by stage, won and lost by stage and
-        # close date, for everyone or one rep, from the index alone.
-        _live_index("ix_leads_board", "stage", "closed_at", "sales_owner_id", "expected_value", "deleted_at"),
+        # close date, for everyone or one rep; and the deals a period closed per campaign and reason (the
+        # dashboard and the report). All from the index alone: reading each closed lead's row took 300 ms
+        # for a quarter of a million-lead database.
+        _live_index(
+            "ix_leads_board",
+            "stage",
+            "closed_at",
+            "sales_owner_id",
+            "expected_value",
+            "deleted_at",
+            "campaign_id",
+            "close_reason",
+        ),
         # The trash is listed from its own partial index. A plain index on `deleted_at` would tempt
         # SQLite's planner (without ANALYZE statistics) away from the covering indexes above.
         partial_index("ix_leads_trash", "deleted_at", where=TRASHED),

@@ -341,7 +341,15 @@ def upgrade() -> None:
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.create_index(
             "ix_leads_board",
-            ["stage", "closed_at", "sales_owner_id", "expected_value", "deleted_at"],
+            [
+                "stage",
+                "closed_at",
+                "sales_owner_id",
+                "expected_value",
+                "deleted_at",
+                "campaign_id",
+                "close_reason",
+            ],
             unique=False,
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
