@@ -166,6 +166,8 @@ def epoch_seconds_of_stored(text: str, n: int) -> npt.NDArray[np.float64] | None
     """
     import numpy as np
 
+    if text.count(_NO_INSTANT) == n:  # none in this column (a count in C: most handoffs have no pause)
+        return np.full(n, np.nan)
     data = text.encode()
     width = len(_FORM)
     if len(data) != n * width - 1:
@@ -173,11 +175,12 @@ def epoch_seconds_of_stored(text: str, n: int) -> npt.NDArray[np.float64] | None
     grid = np.frombuffer(data + b",", dtype=np.uint8).reshape(n, width)
     if (grid[:, _SEPARATORS] != np.frombuffer(_FORM.encode(), dtype=np.uint8)[_SEPARATORS]).any():
         return None
-    digits = grid[:, _DIGITS].astype(np.int64) - ord("0")
-    if ((digits < 0) | (digits > 9)).any():
+    digits = grid[:, _DIGITS] - np.uint8(ord("0"))  # a byte below '0' wraps round to above 9
+    if (digits > 9).any():
         return None
+    digits = digits.astype(np.int32)
 
-    def number(first: int, count: int) -> npt.NDArray[np.int64]:
+    def number(first: int, count: int) -> npt.NDArray[np.int32]:
         value = digits[:, first]
         for k in range(first + 1, first + count):
             value = value * 10 + digits[:, k]
@@ -185,13 +188,14 @@ def epoch_seconds_of_stored(text: str, n: int) -> npt.NDArray[np.float64] | None
 
     year, month, day = number(0, 4), number(4, 2), number(6, 2)
     hour, minute, second, micro = number(8, 2), number(10, 2), number(12, 2), number(14, 6)
-    none = ~digits.any(axis=1)
+    none = month == 0
     some = ~none
-    if not (
-        (year[some] >= 1970).all()
-        and ((month[some] >= 1) & (month[some] <= 12)).all()
-        and ((day[some] >= 1) & (day[some] <= 31)).all()
-        and ((hour <= 23) & (minute <= 59) & (second <= 59)).all()
+    if (
+        digits[none].any()
+        or (year[some] < 1970).any()
+        or (month > 12).any()
+        or ((day < some) | (day > 31)).any()  # day 0 only in a none
+        or ((hour > 23) | (minute > 59) | (second > 59)).any()
     ):
         return None
     # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
@@ -200,7 +204,7 @@ def epoch_seconds_of_stored(text: str, n: int) -> npt.NDArray[np.float64] | None
     year_of_era = y - era * 400
     day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
     day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    days = era * 146_097 + day_of_era - 719_468
+    days = (era * 146_097 + day_of_era - 719_468).astype(np.int64)
     whole = days * 86_400 + hour * 3_600 + minute * 60 + second
     seconds = whole + micro / 1e6
     seconds[none] = np.nan
