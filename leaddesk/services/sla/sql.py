@@ -156,20 +156,20 @@ _SEPARATORS = [i for i, c in enumerate(_FORM) if c != "0"]
 def epoch_seconds_of_stored(text: str, n: int) -> npt.NDArray[np.float64] | None:
     """The `n` instants of an `_instant_list` as seconds since 1970 (NaN: none), parsed in bulk.
 
-    The same doubles `epoch_seconds` gives: SQLite's whole seconds (`unixepoch`) plus the fraction read as
-    a number, which for a stored 'YYYY-MM-DD HH:MM:SS.ffffff' is the date's days since 1970 (the civil
-    calendar's formula, linear in the day as SQLite's is) times 86,400 plus the time of day, plus the
-    microseconds / 10⁶. Parsing a fixed-width text with array arithmetic costs a few milliseconds where
-    SQLite's date functions over tens of thousands of handoffs took a hundred. None unless every value
-    has exactly the stored form, with a date SQLite reads the same way (from 1970, month 1–12, day 1–31,
-    time up to 23:59:59): then the rows are read instead.
+    The same doubles `epoch_seconds` gives (the whole seconds of the text before its fraction, plus the
+    fraction read as a number), which for a stored 'YYYY-MM-DD HH:MM:SS.ffffff' are the date's days since
+    1970 (the civil calendar's formula, linear in the day as SQLite's is) times 86,400 plus the time of
+    day, plus the microseconds / 10⁶. Parsing a fixed-width text with array arithmetic costs a few
+    milliseconds where SQLite's date functions over tens of thousands of handoffs took a hundred. None
+    unless every value has exactly the stored form, with a date SQLite reads the same way (from 1970,
+    month 1–12, day 1–31, time up to 23:59:59): then the rows are read instead.
     """
     import numpy as np
 
-    if text.count(_NO_INSTANT) == n:  # none in this column (a count in C: most handoffs have no pause)
+    width = len(_FORM)
+    if len(text) == n * width - 1 and text.count(_NO_INSTANT) == n:  # none (most handoffs have no pause)
         return np.full(n, np.nan)
     data = text.encode()
-    width = len(_FORM)
     if len(data) != n * width - 1:
         return None
     grid = np.frombuffer(data + b",", dtype=np.uint8).reshape(n, width)
