@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -267,3 +269,21 @@ def test_only_a_figure_of_the_same_chart_and_palette_is_drawn_on_again(data: Dat
     printed = build_chart("funnel", data, LIGHT)  # constrained layout: the report's
     assert build_chart("funnel", data, LIGHT, layout="fixed", reuse=printed) is not printed
     assert build_chart("funnel", data, LIGHT, layout="fixed", reuse=funnel) is funnel
+
+
+@pytest.mark.parametrize("width", [3.2, 4.05, 4.2, 5.4, 9.0])
+@pytest.mark.parametrize("n_weeks", [5, 14])
+def test_the_trend_dates_never_touch(data: Data, width: float, n_weeks: int) -> None:
+    monday = date(2026, 9, 28)
+    weeks = tuple(
+        TrendPoint(monday + timedelta(weeks=k), monday + timedelta(weeks=k, days=6), 10, 80.0, 50.0)
+        for k in range(n_weeks)
+    )
+    fig = build_chart("sla_trend", Data(data.flow, replace(data.sla, trend=weeks)), LIGHT, (width, 2.9))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    shown = [t for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert len(shown) >= 2
+    boxes = sorted((t.get_window_extent(canvas.get_renderer()) for t in shown), key=lambda b: b.x0)
+    for left, right in pairwise(boxes):
+        assert left.x1 + 12 <= right.x0, [t.get_text() for t in shown]  # a clear gap, in pixels

@@ -392,6 +392,22 @@ def draw_mql_target(fig: FigureBase, rows: Sequence[CampaignMql], palette: Palet
     _headroom(ax, max(max(values), max(r.target for r in rows)), "x", share=0.25)
 
 
+class _LabelRoomLocator(MaxNLocator):
+    """Whole-number ticks no closer than labels of `chars` characters need, at the size the axes have
+    when drawn (MaxNLocator's "auto" leaves three font sizes per tick: dates such as '19 Oct' touched)."""
+
+    def __init__(self, chars: int) -> None:
+        super().__init__(integer=True, min_n_ticks=1)
+        self._room = chars * 0.58 * TEXT_SIZE + 8  # points per label: the text and a gap
+
+    def __call__(self) -> Any:
+        axes = self.axis.axes if self.axis is not None else None
+        if axes is not None:
+            width = axes.bbox.width * 72 / axes.get_figure(root=True).dpi
+            self.set_params(nbins=max(1, int(width // self._room)))
+        return super().__call__()
+
+
 def draw_sla_trend(
     fig: FigureBase,
     points: Sequence[TrendPoint],
@@ -429,7 +445,7 @@ def draw_sla_trend(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f} %"))
     ax.set_yticks([0, 25, 50, 75, 100])
     labels = [L.short_date(p.start) for p in points]
-    ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True, min_n_ticks=1))
+    ax.xaxis.set_major_locator(_LabelRoomLocator(max(len(label) for label in labels)))
     ax.xaxis.set_major_formatter(
         FuncFormatter(lambda v, _pos: labels[int(v)] if 0 <= v < len(labels) and v == int(v) else "")
     )
