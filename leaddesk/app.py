@@ -25,6 +25,7 @@ from leaddesk.services.sla.sla_service import SlaService
 from leaddesk.services.team_service import TeamService
 
 if TYPE_CHECKING:
+    from leaddesk.services.charts.render_processes import ChartRenderer
     from leaddesk.services.demo_service import DemoService
     from leaddesk.services.export.leads_export import LeadExportService
     from leaddesk.services.importing.import_service import ImportService
@@ -110,7 +111,16 @@ class Services:
         path = self.db.sqlite_path
         return backups_dir_for(path) if path else None
 
+    @cached_property
+    def chart_renderer(self) -> ChartRenderer:
+        """Draws the charts the window shows, in worker processes started on first use."""
+        from leaddesk.services.charts.render_processes import ChartRenderer
+
+        return ChartRenderer()
+
     def close(self) -> None:
+        if "chart_renderer" in self.__dict__:
+            self.chart_renderer.close()
         self.db.dispose()
         if self.opened is not None:
             self.opened.close()  # marks the clean shutdown and releases the file's lock

@@ -4,21 +4,22 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
-from matplotlib.colors import to_hex
-from matplotlib.patches import Rectangle
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QColor, QPalette
 
 from leaddesk.app import Services
 from leaddesk.domain.clock import FixedClock
 from leaddesk.domain.enums import Stage
-from leaddesk.services.charts import DARK, LIGHT
+from leaddesk.services.charts.palette import DARK, LIGHT
+from leaddesk.services.charts.render_processes import ChartInput, ChartJob, ChartRenderer
 from leaddesk.services.reporting.periods import PeriodKind
+from leaddesk.ui.charts.canvas import ChartCanvas
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.pages.dashboard_page import DashboardPage
 from tests.unit.test_reporting_support import NOW, Scenario, build_scenario
@@ -39,14 +40,17 @@ def _page(qtbot, ctx: AppContext, services: Services, clock: FixedClock) -> tupl
 
 
 def _bar_sizes(page: DashboardPage, name: str) -> list[int]:
-    figure = page.charts.canvases[name].figure
-    horizontal = name != "contact_hours"
-    return [
-        round(p.get_width() if horizontal else p.get_height())
-        for ax in figure.axes
-        for p in ax.patches
-        if isinstance(p, Rectangle)
-    ]
+    """The bars of a chart shown now, from the numbers the page shows (the images are those numbers drawn:
+    `test_the_images_are_the_charts_of_the_numbers_shown`)."""
+    if name == "funnel":
+        steps = page.shown["flow"].funnel
+        return [s.count for s in steps] if any(s.count for s in steps) else []
+    return [b.count for b in page.shown["sla"].contact_hours]
+
+
+def _physical_size(canvas: ChartCanvas) -> tuple[int, int]:
+    ratio = canvas.devicePixelRatioF()
+    return round(canvas.width() * ratio), round(canvas.height() * ratio)
 
 
 def test_the_periods_charts_and_headline_figures_show(
@@ -55,10 +59,13 @@ def test_the_periods_charts_and_headline_figures_show(
     page, _sc = _page(qtbot, ctx, services, clock)
     assert page.period.period().start == date(2026, 2, 1) and page.period.kind() == PeriodKind.THIS_MONTH
     for name, canvas in page.charts.canvases.items():
-        assert canvas.figure is not None, name
-        assert canvas.canvas.isVisible(), name
+        assert canvas.image is not None, name
+        assert canvas.view.isVisible(), name
+        assert canvas.texts and canvas.view.accessibleName() == canvas.texts[0], name
     assert _bar_sizes(page, "funnel") == [7, 7, 7, 4, 3, 1, 1]
     assert _bar_sizes(page, "contact_hours") == [1, 0, 1, 0, 1, 0, 0, 0]
+    funnel_texts = page.charts.canvases["funnel"].texts
+    assert "7   (100 %)" in funnel_texts and "Won" in funnel_texts
     assert page.tiles["accept"].value.text() == "71.4 %"
     assert page.tiles["accept"].detail.text() == "5 of 7"
     assert page.tiles["mql"].value.text() == "7 of 12"
@@ -67,49 +74,54 @@ def test_the_periods_charts_and_headline_figures_show(
     qtbot.waitUntil(lambda: page.bars[Stage.WON][2].text() == "1", timeout=TIMEOUT)
     assert page.bars[Stage.REJECTED][2].text() == "2"
     assert set(page.timings) >= {"flow_data", "sla_data", "flow_figures", "sla_figures", "total"}
-    # Drawing works (the canvas renders the figure).
-    page.charts.canvases["funnel"].draw_now()
 
 
-def test_charts_arrive_rendered_at_the_canvas_size(
+def test_the_images_are_the_charts_of_the_numbers_shown(
     qtbot, ctx: AppContext, services: Services, clock: FixedClock
 ) -> None:  # type: ignore[no-untyped-def]
-    """After a period change the figures come rendered from the workers at the size of their canvas: the
-    GUI thread shows the images and draws nothing (until a resize)."""
+    """Each image the renderer's processes sent is, pixel for pixel, that chart of the numbers the page
+    shows drawn here, at the canvas's size; and no chart was drawn in the app's own process."""
     page, _sc = _page(qtbot, ctx, services, clock)
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.period.choose(PeriodKind.LAST_MONTH)
-    qtbot.wait(20)  # let the canvases take their place
-    for name, chart in page.charts.canvases.items():
-        canvas = chart.canvas
-        assert canvas.get_width_height() == (canvas.width(), canvas.height()), name
-        assert not chart.figure.stale, name
-        assert not getattr(canvas, "_draw_pending", False), name
-        renderer = canvas.renderer
-        assert (int(renderer.width), int(renderer.height)) == (canvas.width(), canvas.height()), name
-    # a new size draws again, at that size
-    page.resize(900, 900)
-    qtbot.waitUntil(
-        lambda: (
-            page.charts.canvases["funnel"].canvas.get_width_height()
-            == (page.charts.canvases["funnel"].canvas.width(), page.charts.canvases["funnel"].canvas.height())
-        ),
-        timeout=TIMEOUT,
-    )
+    assert ctx.services.chart_renderer.worker_pids(), "the charts are drawn in worker processes"
+    data = ChartInput(flow=page.shown["flow"], sla=page.shown["sla"])
+    canvases = page.charts.canvases
+    jobs = [ChartJob(name, data, LIGHT, _physical_size(canvas)) for name, canvas in canvases.items()]
+    here = ChartRenderer(processes=0).render(jobs)
+    assert here is not None
+    for name, canvas in page.charts.canvases.items():
+        image = canvas.image
+        assert image is not None and (image.width, image.height) == _physical_size(canvas), name
+        assert image.rgba == here[name].rgba, name
+        assert image.texts == here[name].texts, name
+
+
+def test_a_resized_chart_gets_an_image_of_its_new_size(
+    qtbot, ctx: AppContext, services: Services, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
+    page, _sc = _page(qtbot, ctx, services, clock)
     funnel = page.charts.canvases["funnel"]
-    funnel.draw_now()
-    assert int(funnel.canvas.renderer.width) == funnel.canvas.width()
+    before = funnel.image
+    assert before is not None and (before.width, before.height) == _physical_size(funnel)
+    with qtbot.waitSignal(page.charts.rerendered, timeout=TIMEOUT):
+        page.resize(800, 900)
+    assert funnel.image is not None and funnel.image is not before
+    assert (funnel.image.width, funnel.image.height) == _physical_size(funnel)
+    assert funnel.image.width < before.width
+    # meanwhile (and until the new image comes) the old one is shown stretched: paint works at any size
+    assert not page.grab().isNull()
 
 
 def test_a_period_change_redraws_for_the_new_period(
     qtbot, ctx: AppContext, services: Services, clock: FixedClock
 ) -> None:  # type: ignore[no-untyped-def]
     page, _sc = _page(qtbot, ctx, services, clock)
-    before = page.charts.canvases["funnel"].figure
+    before = page.charts.canvases["funnel"].image
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.period.choose(PeriodKind.LAST_MONTH)
     assert page.period.period().start == date(2026, 1, 1)
-    assert page.charts.canvases["funnel"].figure is not before
+    assert page.charts.canvases["funnel"].image is not before
     assert _bar_sizes(page, "funnel") == [1, 0, 0, 0, 0, 0, 0]  # only F was created in January
     assert page.tiles["accept"].value.text() == "–"
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
@@ -123,26 +135,26 @@ def test_a_period_change_redraws_for_the_new_period(
     assert _bar_sizes(page, "funnel")[:3] == [1, 1, 1]  # E only
 
 
-def test_a_period_change_draws_on_the_figures_the_last_one_replaced(
+def test_the_charts_still_show_after_a_renderer_process_died(
     qtbot, ctx: AppContext, services: Services, clock: FixedClock
 ) -> None:  # type: ignore[no-untyped-def]
-    """The figures a period change replaces are kept, and the next change draws its charts on them (their
-    axes and ticks kept): the same numbers as new figures would show."""
+    """A killed renderer process costs one period change its speed, not its charts: those are drawn in
+    the app, and the next change has new processes."""
     page, _sc = _page(qtbot, ctx, services, clock)
-    february = {name: canvas.figure for name, canvas in page.charts.canvases.items()}
+    renderer = ctx.services.chart_renderer
+    killed = renderer.worker_pids()
+    assert killed
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.period.choose(PeriodKind.LAST_MONTH)
-    january = {name: canvas.figure for name, canvas in page.charts.canvases.items()}
-    assert all(january[name] is not february[name] for name in february)
+    assert _bar_sizes(page, "funnel") == [1, 0, 0, 0, 0, 0, 0]
+    assert all(c.image is not None for c in page.charts.canvases.values())
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.period.choose(PeriodKind.THIS_MONTH)
-    assert page.charts.canvases["funnel"].figure is february["funnel"]  # drawn again, for February
     assert _bar_sizes(page, "funnel") == [7, 7, 7, 4, 3, 1, 1]
-    assert _bar_sizes(page, "contact_hours") == [1, 0, 1, 0, 1, 0, 0, 0]
-    qtbot.wait(20)  # let the canvases take their place
-    for name, chart in page.charts.canvases.items():  # shown as rendered on the worker, at the canvas size
-        size = (int(chart.canvas.renderer.width), int(chart.canvas.renderer.height))
-        assert size == (chart.canvas.width(), chart.canvas.height()), name
+    alive = renderer.worker_pids()
+    assert alive and not set(alive) & set(killed)
 
 
 def test_filters_narrow_the_charts(qtbot, ctx: AppContext, services: Services, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
@@ -155,22 +167,25 @@ def test_filters_narrow_the_charts(qtbot, ctx: AppContext, services: Services, c
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.filters.owner.setCurrentIndex(page.filters.owner.findData(sc.people["marco"]))
     assert _bar_sizes(page, "funnel") == []  # Fiera's leads went to Sara: nothing to draw
-    texts = [
-        t.get_text() for t in page.charts.canvases["funnel"].figure.findobj(lambda a: hasattr(a, "get_text"))
-    ]
-    assert "No data in this period" in texts
+    assert "No data in this period" in page.charts.canvases["funnel"].texts
+
+
+def _corner_colour(canvas: ChartCanvas) -> str:
+    """The colour of the image's top-left pixel: the chart's background."""
+    assert canvas.image is not None
+    return "#" + canvas.image.rgba[:3].hex()
 
 
 def test_charts_follow_a_dark_palette(qtbot, ctx: AppContext, services: Services, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     page, _sc = _page(qtbot, ctx, services, clock)
-    assert to_hex(page.charts.canvases["funnel"].figure.get_facecolor()) == LIGHT.background
+    assert _corner_colour(page.charts.canvases["funnel"]) == LIGHT.background
     dark = QPalette(page.palette())
     dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
     dark.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.setPalette(dark)
     for canvas in page.charts.canvases.values():
-        assert to_hex(canvas.figure.get_facecolor()) == DARK.background
+        assert _corner_colour(canvas) == DARK.background
 
 
 def test_a_stale_result_is_dropped(qtbot, ctx: AppContext, services: Services, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
@@ -183,7 +198,9 @@ def test_a_stale_result_is_dropped(qtbot, ctx: AppContext, services: Services, c
     assert _bar_sizes(page, "funnel") == [7, 7, 7, 4, 3, 1, 1]
 
 
-def test_the_window_starts_without_matplotlib(tmp_path: Path) -> None:
+def test_the_app_never_imports_matplotlib_even_showing_charts(tmp_path: Path) -> None:
+    """The window starts without matplotlib (it takes a good part of a second to load), and the charts are
+    drawn by the renderer's processes: the app itself never loads it."""
     code = (
         "import os, sys\n"
         "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
@@ -193,12 +210,19 @@ def test_the_window_starts_without_matplotlib(tmp_path: Path) -> None:
         "from leaddesk.ui.application import make_application\n"
         "from leaddesk.ui.context import AppContext\n"
         "from leaddesk.ui.main_window import MainWindow\n"
+        "from leaddesk.ui.pages.dashboard_page import DashboardPage\n"
         "from leaddesk.ui.pc_settings import PcSettings\n"
         "app = make_application()\n"
         f"db = open_database('sqlite:///{tmp_path / 'x.sqlite3'}')\n"
         f"pc = PcSettings(QSettings('{tmp_path / 'pc.ini'}', QSettings.Format.IniFormat))\n"
         "ctx = AppContext(build_services(db), pc)\n"
         "window = MainWindow(ctx)\n"
+        "window.show_area('dashboard')\n"
+        "window.show()\n"
+        "from leaddesk.ui.background import wait_for_all\n"
+        "assert wait_for_all()\n"
+        "app.processEvents()\n"
+        "assert window.findChild(DashboardPage).charts.canvases['funnel'].image is not None\n"
         "assert 'matplotlib' not in sys.modules, [m for m in sys.modules if 'matplotlib' in m][:5]\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LEADDESK_DATA_DIR": str(tmp_path)}

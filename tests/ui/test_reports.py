@@ -81,7 +81,7 @@ def test_the_latest_report_opens_and_a_new_one_carries_the_open_actions(
     assert headline["Accepted or returned in time"].text() == "71.4 %"
     assert page.breached_model.rowCount() == 5 and page.stale_model.rowCount() >= 3
     assert page.returned_model.rowCount() == 2 and page.campaigns_model.rowCount() == 2
-    assert all(c.figure is not None for c in page.charts.canvases.values())
+    assert all(c.image is not None and c.texts for c in page.charts.canvases.values())
 
 
 def test_notes_and_actions_are_saved_and_reopened(

@@ -19,6 +19,7 @@ from matplotlib.patches import Rectangle
 
 from leaddesk.domain.enums import Stage
 from leaddesk.services.charts import CHART_NAMES, DARK, LIGHT, all_charts, build_chart
+from leaddesk.services.charts.report_charts import Layout
 from leaddesk.services.reporting.records import (
     CampaignMql,
     CampaignResult,
@@ -287,3 +288,50 @@ def test_the_trend_dates_never_touch(data: Data, width: float, n_weeks: int) -> 
     boxes = sorted((t.get_window_extent(canvas.get_renderer()) for t in shown), key=lambda b: b.x0)
     for left, right in pairwise(boxes):
         assert left.x1 + 12 <= right.x0, [t.get_text() for t in shown]  # a clear gap, in pixels
+
+
+@pytest.mark.parametrize("width", [3.2, 4.05, 5.4, 9.0])
+@pytest.mark.parametrize("layout", ["fixed", "constrained"])
+@pytest.mark.parametrize("n_weeks", [2, 5, 14])
+def test_the_trend_end_labels_stay_inside_the_chart(
+    data: Data, width: float, layout: Layout, n_weeks: int
+) -> None:
+    """The labels at the end of the lines ('1st contact 46 %') are whole at any width (the Reports page's
+    narrow chart cut them off), and right of the lines' last points."""
+    monday = date(2026, 9, 28)
+    weeks = tuple(
+        TrendPoint(monday + timedelta(weeks=k), monday + timedelta(weeks=k, days=6), 10, 100.0, 46.0)
+        for k in range(n_weeks)
+    )
+    fig = build_chart(
+        "sla_trend", Data(data.flow, replace(data.sla, trend=weeks)), LIGHT, (width, 2.9), layout
+    )
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    ax = fig.axes[0]
+    ends = [t for t in ax.texts if t.get_text().endswith("%")]
+    assert len(ends) == 2
+    last_x = ax.transData.transform((n_weeks - 1, 0))[0]
+    for label in ends:
+        box = label.get_window_extent(canvas.get_renderer())
+        assert box.x1 <= fig.bbox.width - 2, (label.get_text(), box.x1, fig.bbox.width)
+        assert box.x0 >= last_x, label.get_text()
+
+
+@pytest.mark.parametrize("width", [2.6, 3.9, 6.0])
+@pytest.mark.parametrize("name", CHART_NAMES)
+def test_titles_fit_a_narrow_chart(data: Data, name: str, width: float) -> None:
+    """A title wider than its chart is set smaller, and what still does not fit ends with '…': no title
+    runs off the chart's right edge."""
+    fig = build_chart(name, data, LIGHT, (width, 2.9), layout="fixed")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    titles = [  # the title and subtitle, placed from the figure's left edge
+        t for ax in fig.axes for t in ax.texts if getattr(t, "xycoords", ("",))[0] == "subfigure fraction"
+    ]
+    assert titles, name
+    for title in titles:
+        box = title.get_window_extent(canvas.get_renderer())
+        assert box.x1 <= fig.bbox.width, (title.get_text(), box.x1, fig.bbox.width)
+    if width >= 6.0:
+        assert not any(t.get_text().endswith("…") for t in titles)

@@ -96,22 +96,23 @@ class FixedMargins(LayoutEngine):
 
 
 @cache
-def _measuring_renderer() -> Any:
+def _measuring_renderer(dpi: float = 72) -> Any:
     from matplotlib.backends import backend_agg
 
     agg: Any = backend_agg
-    return agg.RendererAgg(1, 1, 72)  # 72 dpi: sizes in points
+    return agg.RendererAgg(1, 1, dpi)
 
 
 @lru_cache(maxsize=8192)
-def text_width(text: str, size: float = TEXT_SIZE) -> float:
-    """How wide `text` is at font size `size`, in points (FreeType metrics; no figure needed)."""
+def text_width(text: str, size: float = TEXT_SIZE, weight: str = "normal", dpi: float = 72) -> float:
+    """How wide `text` is at font size `size`, in points (FreeType metrics; no figure needed), drawn at
+    `dpi` (hinting makes a text a few per cent wider or narrower at one resolution than at another)."""
     if not text:
         return 0.0
-    width, _height, _descent = _measuring_renderer().get_text_width_height_descent(
-        text, FontProperties(size=size), ismath=False
+    width, _height, _descent = _measuring_renderer(dpi).get_text_width_height_descent(
+        text, FontProperties(size=size, weight=weight), ismath=False
     )
-    return float(width)
+    return float(width) * 72 / dpi
 
 
 def _tick_texts(axis: Any) -> list[str]:
@@ -131,6 +132,7 @@ def fix_layout(fig: Figure) -> FixedMargins:
     line = TEXT_SIZE * 1.3
     left = bottom = 6.0
     top = 8.0
+    right = 12.0
     offset = fig.dpi_scale_trans
     for ax in fig.axes:
         spec = ax.get_subplotspec()
@@ -156,10 +158,14 @@ def fix_layout(fig: Figure) -> FixedMargins:
                 and coords[0] == "subfigure fraction"
             ):
                 top = max(top, text.xyann[1] + float(text.get_fontsize()) * 1.25 + 4)
+        for text in ax.texts:  # labels at the lines' ends, right of the axes (`draw_sla_trend`)
+            if text.get_gid() == END_LABEL:
+                room = END_LABEL_GAP + text_width(text.get_text(), TEXT_SIZE, "bold") + 6
+                right = max(right, room)
         # The blank axes title only keeps the title's room in a constrained layout; without it the axes do
         # not measure their ticks to place it at each draw.
         ax.set_title("", loc="left")
-    engine = FixedMargins(left / 72, bottom / 72, 12 / 72, top / 72, wspace=18 / 72)
+    engine = FixedMargins(left / 72, bottom / 72, right / 72, top / 72, wspace=18 / 72)
     fig.set_layout_engine(engine)
     return engine
 
@@ -167,14 +173,23 @@ def fix_layout(fig: Figure) -> FixedMargins:
 def _title(ax: Axes, palette: Palette, title: str, subtitle: str = "") -> None:
     """A bold title and an optional lighter subtitle, from the left edge of the figure (not of the axes,
     so long campaign names at the left do not push them out of view). They stay out of the layout
-    computation; the axes title's padding keeps their room."""
+    computation; the axes title's padding keeps their room. On a narrow chart the title is set smaller,
+    and what still does not fit ends with '…'."""
     ax.set_title(" ", loc="left", fontsize=TITLE_SIZE, pad=26 if subtitle else 12)
+    parent: Any = ax.figure
+    dpi = parent.dpi
+    room = parent.bbox.width * 72 / dpi - 16  # points, 8 each side
+    title_size = TITLE_SIZE
+    wide = text_width(title, TITLE_SIZE, "bold", dpi)
+    if wide > room:
+        title_size = max(TEXT_SIZE + 0.5, TITLE_SIZE * room / wide)
     for text, offset, size, colour, weight in (
-        (title, 21 if subtitle else 8, TITLE_SIZE, palette.text, "bold"),
+        (title, 21 if subtitle else 8, title_size, palette.text, "bold"),
         (subtitle, 7, TEXT_SIZE, palette.muted, "normal"),
     ):
         if not text:
             continue
+        text = _fitted(text, size, weight, room, dpi)
         note = ax.annotate(
             text,
             xy=(0, 1),
@@ -189,6 +204,16 @@ def _title(ax: Axes, palette: Palette, title: str, subtitle: str = "") -> None:
             annotation_clip=False,
         )
         note.set_in_layout(False)
+
+
+def _fitted(text: str, size: float, weight: str, room: float, dpi: float) -> str:
+    """`text`, cut and ended with '…' where it is wider than `room` points."""
+    if text_width(text, size, weight, dpi) <= room:
+        return text
+    words = text.split()
+    while len(words) > 1 and text_width(" ".join(words) + "…", size, weight, dpi) > room:
+        words.pop()
+    return " ".join(words) + "…"
 
 
 def _style(ax: Axes, palette: Palette, *, value_axis: Literal["x", "y"] = "x", grid: bool = True) -> None:
@@ -408,6 +433,12 @@ class _LabelRoomLocator(MaxNLocator):
         return super().__call__()
 
 
+#: The gid of the labels at the end of the trend's lines, which stand in the right margin.
+END_LABEL = "end-label"
+#: Points between a line's last point and its label.
+END_LABEL_GAP = 7.0
+
+
 def draw_sla_trend(
     fig: FigureBase,
     points: Sequence[TrendPoint],
@@ -466,7 +497,8 @@ def draw_sla_trend(
         ax.annotate(
             f"{name} {value:.0f} %",
             xy=(last, value),
-            xytext=(7, shift),
+            xytext=(END_LABEL_GAP, shift),
+            gid=END_LABEL,
             textcoords="offset points",
             va="center",
             ha="left",
@@ -474,7 +506,9 @@ def draw_sla_trend(
             color=colour,
             fontweight="bold",
         )
-    ax.set_xlim(-0.5, len(points) - 0.5 + max(1.2, 0.3 * len(points)))
+    # The end labels stand right of the axes, in a margin made for them (`fix_layout`; a constrained
+    # layout makes room for them itself): wide enough at any width, where room inside the axes was not.
+    ax.set_xlim(-0.5, len(points) - 0.5)
 
 
 def draw_contact_hours(

@@ -42,10 +42,10 @@ from leaddesk.services.importing.normalising import (
     parse_stage,
     split_full_name,
 )
-from leaddesk.services.importing.processes import end_with_app, process_context
 from leaddesk.services.importing.row_store import DataRow, RowStore
 from leaddesk.services.importing.row_validation import identity_problem, infer_stage
 from leaddesk.services.importing.table_reading import RawTable
+from leaddesk.services.processes import end_with_app, process_context
 
 if TYPE_CHECKING:
     from leaddesk.services.importing.new_leads import BuiltRow, LeadSpec

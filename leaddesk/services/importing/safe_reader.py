@@ -29,9 +29,9 @@ from typing import Any, Literal
 
 from leaddesk.services.importing.limits import CancelCheck, GiB, MiB, Progress, ReadLimits
 from leaddesk.services.importing.problems import Cancelled, FileProblem, UnreadableFileError, refuse
-from leaddesk.services.importing.processes import end_with_app, process_context
 from leaddesk.services.importing.row_store import ChunkRef, ChunkWriter
 from leaddesk.services.importing.sniffing import FileFormat
+from leaddesk.services.processes import end_with_app, process_context
 
 _POLL_SECONDS = 0.05
 _LOG_NAME = "reader.log"

@@ -1,21 +1,19 @@
-"""A matplotlib figure on a Qt canvas.
+"""One chart on screen: the image the chart renderer made of it (`ChartImage`), or a short message while
+there is none (loading, failed).
 
-matplotlib and its Qt backend are imported the first time a chart is shown, not when the window starts:
-the import takes a good part of a second. Figures are built off the GUI thread (by the Qt-free builders of
-`leaddesk.services.charts`), and may be rendered there too (Agg, at the canvas's size): the canvas then
-only shows the image it is given. It draws a figure itself only when it has to (another size, a figure
-that changed): on its next paint, so a chart scrolled out of view is drawn when it comes into view. The
-figure a new one replaces is handed back (not cleared), for the next one to be drawn on.
+The app's process never draws a chart nor imports matplotlib: the renderer's worker processes do, at the
+size the canvas has (in physical pixels). When the canvas is resized the image it has is shown scaled
+until the renderer sends one of the new size (`ChartCanvas.resized`).
 """
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QWidget
+
+from leaddesk.services.charts.palette import Palette, palette_for
+from leaddesk.services.charts.render_processes import ChartImage
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -23,15 +21,51 @@ def is_dark(widget: QWidget) -> bool:
     return widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def chart_palette(widget: QWidget) -> Any:
-    """The chart colours (`leaddesk.services.charts.Palette`) that suit the widget's palette."""
-    from leaddesk.services.charts.palette import palette_for
-
+def chart_palette(widget: QWidget) -> Palette:
+    """The chart colours that suit the widget's palette."""
     return palette_for(is_dark(widget))
 
 
+class ChartView(QWidget):
+    """Paints a chart image, scaled to the widget when their sizes differ."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._qimage: QImage | None = None
+        self._pixels: bytes = b""  # the QImage reads these bytes: kept as long as it is shown
+
+    def set_image(self, image: ChartImage, ratio: float) -> None:
+        self._pixels = image.rgba
+        qimage = QImage(
+            self._pixels, image.width, image.height, image.width * 4, QImage.Format.Format_RGBA8888
+        )
+        qimage.setDevicePixelRatio(ratio)
+        self._qimage = qimage
+        self.update()
+
+    def image_size(self) -> tuple[int, int] | None:
+        return None if self._qimage is None else (self._qimage.width(), self._qimage.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        image = self._qimage
+        if image is None:
+            painter.fillRect(event.rect(), self.palette().color(QPalette.ColorRole.Window))
+            return
+        ratio = image.devicePixelRatio() or 1.0
+        if (round(self.width() * ratio), round(self.height() * ratio)) == (image.width(), image.height()):
+            painter.drawImage(0, 0, image)
+        else:  # resized: the old image stretched until the new one arrives
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF(self.rect()), image)
+
+
 class ChartCanvas(QWidget):
-    """Shows one figure, or a short message while there is none (loading, no data)."""
+    """Shows one chart's image, or a short message while there is none (loading, no data)."""
+
+    #: The canvas's size changed and differs from its image's: an image of the new size is wanted.
+    resized = Signal(str)
 
     def __init__(self, name: str, parent: QWidget | None = None, *, min_height: int = 260) -> None:
         super().__init__(parent)
@@ -44,106 +78,37 @@ class ChartCanvas(QWidget):
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setStyleSheet("color: palette(placeholder-text);")
         self._stack.addWidget(self.message)
-        self.canvas: Any = None
-        self.figure: Any = None
+        self.view = ChartView(self)
+        self._stack.addWidget(self.view)
+        #: The image shown (None while a message shows instead).
+        self.image: ChartImage | None = None
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self._stack.setCurrentWidget(self.message)
 
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The chart's texts (title, labels, values), as a screen reader reads them."""
+        return self.image.texts if self.image is not None else ()
+
     def figure_size(self) -> tuple[int, int]:
-        """The size in (physical) pixels a figure is shown at here now."""
-        shown = self._stack.currentWidget() or self
+        """The size in (physical) pixels a chart is shown at here now."""
         ratio = self.devicePixelRatioF() or 1.0
-        return round(shown.width() * ratio), round(shown.height() * ratio)
+        return round(self.width() * ratio), round(self.height() * ratio)
 
-    def set_figure(self, figure: Any) -> Any:
-        """Show `figure` (a matplotlib `Figure`), replacing the one shown before. A figure already rendered
-        by an Agg canvas at this size is shown as it is, without drawing it again. Returns the figure shown
-        before (None if none), which nothing here draws any more."""
-        old = self.canvas
-        before = self.figure
-        rendered = figure.canvas
-        self.figure = figure
-        self.canvas = _canvas_class()(figure)
-        self.canvas.adopt(rendered)
-        self.canvas.setParent(self)
-        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.setMinimumSize(10, 10)
-        self._stack.addWidget(self.canvas)
-        self._stack.setCurrentWidget(self.canvas)
-        if old is not None:
-            self._stack.removeWidget(old)
-            # Not `figure.clear()`: it rebuilds every axis' ticks only to drop them (tens of ms per chart
-            # here on the GUI thread, holding the workers up). The figure is left to the garbage collector;
-            # its image, the big part, goes now.
-            old.renderer = None
-            old._lastKey = None
-            old.deleteLater()
-        return before
+    def needs_new_image(self) -> bool:
+        """Whether the image shown was made for another size than the canvas has now."""
+        return self.image is not None and (self.image.width, self.image.height) != self.figure_size()
 
-    def draw_now(self) -> None:
-        """Render the figure at once unless the canvas already holds it rendered at its current size (tests
-        and benchmarks; the window draws on its next paint)."""
-        canvas = self.canvas
-        if canvas is None:
-            return
-        renderer = getattr(canvas, "renderer", None)
-        if (
-            renderer is not None
-            and not self.figure.stale
-            and not getattr(canvas, "_draw_pending", False)
-            and (int(renderer.width), int(renderer.height)) == canvas.get_width_height(physical=True)
-        ):
-            canvas.update()  # up to date: a paint shows the rendered image again
-            return
-        if getattr(canvas, "_draw_pending", False):
-            canvas._draw_idle()  # the queued draw, now rather than again on the next paint
-        else:
-            canvas.draw()
+    def set_image(self, image: ChartImage) -> None:
+        self.image = image
+        self.view.set_image(image, self.devicePixelRatioF() or 1.0)
+        self.view.setAccessibleName(image.texts[0] if image.texts else self.name)
+        self.view.setAccessibleDescription("; ".join(image.texts[1:]))
+        self._stack.setCurrentWidget(self.view)
 
-
-@cache
-def _canvas_class() -> Any:
-    """`FigureCanvasQTAgg` (imported on first use) that keeps an image rendered elsewhere and draws only
-    when painted."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-    from PySide6.QtGui import QResizeEvent
-
-    base: Any = FigureCanvasQTAgg
-
-    class QuickCanvas(base):  # type: ignore[misc]
-        def adopt(self, rendered: Any) -> None:
-            """Take over the image `rendered` (the figure's Agg canvas) drew, when it is up to date."""
-            renderer = getattr(rendered, "renderer", None)
-            if (
-                isinstance(rendered, FigureCanvasAgg)
-                and renderer is not None
-                and not self.figure.stale
-                and rendered.get_width_height(physical=True) == self.get_width_height(physical=True)
-                and getattr(rendered, "_lastKey", None)
-                == (*self.get_width_height(physical=True), self.figure.dpi)
-            ):
-                self.renderer = renderer
-                self._lastKey = rendered._lastKey
-
-        def _same_size(self, width: float, height: float) -> bool:
-            w, h = self.figure.bbox.size
-            return bool(abs(w - width) < 0.5 and abs(h - height) < 0.5)
-
-        def resizeEvent(self, event: QResizeEvent) -> None:
-            ratio = self.device_pixel_ratio
-            size = event.size()
-            if self.figure is not None and self._same_size(size.width() * ratio, size.height() * ratio):
-                QWidget.resizeEvent(self, event)  # the figure has this size already: nothing to draw
-                return
-            super().resizeEvent(event)
-
-        def draw_idle(self) -> None:
-            # Drawn on the next paint, which Qt sends only to a canvas that is in view.
-            if not (getattr(self, "_draw_pending", False) or getattr(self, "_is_drawing", False)):
-                self._draw_pending = True
-                self.update()
-
-    return QuickCanvas
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.needs_new_image():
+            self.resized.emit(self.name)

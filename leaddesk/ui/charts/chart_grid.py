@@ -1,85 +1,57 @@
-"""A grid of chart canvases, the filters that choose what they show, and building figures off the GUI
-thread."""
+"""A grid of chart canvases, and the filters that choose what they show.
+
+The pages compute a period's numbers on worker threads and have the charts rendered there too
+(`ChartGrid.render`: the chart renderer's processes draw them at the canvases' sizes); the grid then
+shows the images. It keeps what each chart was drawn from, so that a canvas resized later gets an image of
+its new size (rendered again off the GUI thread, a moment after the last resize).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
-from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from leaddesk.domain.enums import Role
 from leaddesk.domain.records import CampaignRow, MemberRow
+from leaddesk.services.charts.palette import Palette
+from leaddesk.services.charts.render_processes import ChartImage, ChartInput, ChartJob, ChartRenderer
+from leaddesk.ui.background import run_in_background
 from leaddesk.ui.charts.canvas import ChartCanvas
 from leaddesk.ui.charts.flow_layout import FlowLayout
+from leaddesk.ui.errors import show_error
 
-#: The size (inches at 100 dpi) figures are built at for the window; the canvas fits them to its size.
-CANVAS_FIGURE_SIZE = (4.6, 3.0)
-
-
-#: Figures are built at 100 dpi (the canvas's default).
-DPI = 100
-
-
-def build_figures(
-    data: Any,
-    names: Sequence[str],
-    palette: Any,
-    size: tuple[float, float] = CANVAS_FIGURE_SIZE,
-    *,
-    sizes: Mapping[str, tuple[int, int]] | None = None,
-    quick: bool = False,
-    reuse: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The named charts of `data` as matplotlib figures. Runs on a worker thread (matplotlib is imported
-    here, not when the window starts).
-
-    `sizes`: each chart's canvas size in pixels (`ChartGrid.figure_sizes`), else `size` in inches.
-    `quick`: margins fixed when built (no constrained layout at each draw), and each figure rendered here
-    (Agg) at its size, so that the GUI thread only shows the images.
-    `reuse`: figures no longer shown (`ChartGrid.take_spares`), by chart, drawn again instead of new ones
-    where they fit (quick only)."""
-    from leaddesk.services.charts import build_chart
-    from leaddesk.services.charts.quick_render import gc_paused, render
-
-    figures: dict[str, Any] = {}
-    with gc_paused() if quick else nullcontext():
-        for name in names:
-            pixels = (sizes or {}).get(name)
-            inches = (pixels[0] / DPI, pixels[1] / DPI) if pixels and min(pixels) >= 50 else size
-            figure = build_chart(
-                name,
-                data,
-                palette,
-                inches,
-                layout="fixed" if quick else "constrained",
-                reuse=(reuse or {}).get(name) if quick else None,
-            )
-            if quick:
-                render(figure)
-            figures[name] = figure
-    return figures
+#: How long after the last resize the charts are rendered again at their new sizes, in milliseconds.
+RESIZE_SETTLE_MS = 120
 
 
 class ChartGrid(QWidget):
+    #: Images of a new size are shown (after a resize).
+    rerendered = Signal()
+
     def __init__(
         self,
         names: Sequence[str],
         columns: int,
+        renderer: ChartRenderer,
         parent: QWidget | None = None,
         *,
         spans: Mapping[str, int] | None = None,
         min_height: int = 260,
-        keep_spares: bool = False,
     ) -> None:
         super().__init__(parent)
         self.names = tuple(names)
+        self.renderer = renderer
         self.canvases: dict[str, ChartCanvas] = {}
-        #: Keep the figures that new ones replace, to draw the next ones on (`take_spares`).
-        self.keep_spares = keep_spares
-        self._spares: dict[str, Any] = {}
+        #: What each chart shown was rendered from (its data and palette), to render it again at a new size.
+        self._sources: dict[str, tuple[ChartInput, Palette]] = {}
+        #: Counts the images shown: an image rendered for an earlier generation is dropped.
+        self._generation = 0
+        self._resize_timer = QTimer(self)
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.setInterval(RESIZE_SETTLE_MS)
+        self._resize_timer.timeout.connect(self._render_resized)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(10)
@@ -89,6 +61,7 @@ class ChartGrid(QWidget):
             if col + span > columns:
                 row, col = row + 1, 0
             canvas = ChartCanvas(name, self, min_height=min_height)
+            canvas.resized.connect(lambda _name: self._resize_timer.start())
             self.canvases[name] = canvas
             grid.addWidget(canvas, row, col, 1, span)
             col += span
@@ -102,20 +75,61 @@ class ChartGrid(QWidget):
             self.canvases[name].show_message(text)
 
     def figure_sizes(self) -> dict[str, tuple[int, int]]:
-        """Each chart's size in pixels now (to build its next figure at)."""
+        """Each chart's size in pixels now (to render its next image at). Read on the GUI thread."""
         return {name: canvas.figure_size() for name, canvas in self.canvases.items()}
 
-    def set_figures(self, figures: Mapping[str, Any]) -> None:
-        for name, figure in figures.items():
-            if name in self.canvases:
-                old = self.canvases[name].set_figure(figure)
-                if old is not None and self.keep_spares:
-                    self._spares[name] = old
+    def renderer_call(
+        self, palette: Palette
+    ) -> Callable[[Sequence[str], ChartInput, Callable[[], bool] | None], dict[str, ChartImage] | None]:
+        """A function for a worker thread that renders the named charts of its data at the sizes the
+        canvases have now (read here, on the GUI thread); None if cancelled meanwhile."""
+        sizes = self.figure_sizes()
+        renderer = self.renderer
 
-    def take_spares(self, names: Sequence[str]) -> dict[str, Any]:
-        """The figures no longer shown of the charts `names`, handed over for good (to a worker, which may
-        change them): nothing here shows, draws or hands them out again."""
-        return {name: self._spares.pop(name) for name in names if name in self._spares}
+        def render(
+            names: Sequence[str], data: ChartInput, should_cancel: Callable[[], bool] | None = None
+        ) -> dict[str, ChartImage] | None:
+            jobs = [ChartJob(name, data, palette, sizes[name]) for name in names]
+            return renderer.render(jobs, should_cancel)
+
+        return render
+
+    def set_images(self, images: Mapping[str, ChartImage], data: ChartInput, palette: Palette) -> None:
+        """Show the rendered charts; `data` and `palette` are what they were drawn from."""
+        self._generation += 1
+        for name, image in images.items():
+            if name in self.canvases:
+                self.canvases[name].set_image(image)
+                self._sources[name] = (data, palette)
+        if any(self.canvases[name].needs_new_image() for name in images if name in self.canvases):
+            self._resize_timer.start()  # resized while they were rendered
+
+    def _render_resized(self) -> None:
+        jobs = [
+            ChartJob(name, *self._sources[name], canvas.figure_size())
+            for name, canvas in self.canvases.items()
+            if canvas.needs_new_image() and name in self._sources and min(canvas.figure_size()) >= 10
+        ]
+        if not jobs:
+            return
+        generation = self._generation
+        renderer = self.renderer
+
+        def shown(images: dict[str, ChartImage] | None) -> None:
+            if images is None or generation != self._generation:
+                return  # newer charts came meanwhile (they are rendered at the new sizes)
+            for name, image in images.items():
+                self.canvases[name].set_image(image)
+            self.rerendered.emit()
+            if any(canvas.needs_new_image() for canvas in self.canvases.values()):
+                self._resize_timer.start()  # resized again meanwhile
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                self.show_message(self.tr("The chart could not be drawn."), [job.name for job in jobs])
+            show_error(self, exc)
+
+        run_in_background(lambda: renderer.render(jobs), on_done=shown, on_error=failed)
 
 
 class ReportFilterBar(QWidget):

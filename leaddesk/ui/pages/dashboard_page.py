@@ -6,13 +6,11 @@ business hours to first contact against the target, why leads were returned and 
 rate and revenue by campaign. Above them, the headline figures of the period and how many leads stand at
 each stage right now.
 
-The numbers come from `ReportingService` and the figures are built and rendered (at the canvases' size,
-so the GUI thread only shows the images) on worker threads in two parts that run side by side: the flow
-of the period (SQL aggregates, quick) and the SLA side (the SLA service's figures, slower on big
-databases), so the first charts show while the second part is computed. Results
-of a period the user has already left are dropped. The figures a refresh replaces are kept and handed to
-the next refresh's workers, which draw the new charts on them (axes and ticks kept: most of the cost of
-a new figure); a figure is only ever with the canvas that shows it or with one worker.
+The numbers come from `ReportingService` and the charts are rendered by the chart renderer's worker
+processes (at the canvases' size, so the GUI thread only shows the images), in two parts that run side
+by side on worker threads: the flow of the period (SQL aggregates, quick) and the SLA side (the SLA
+service's figures, slower on big databases), so the first charts show while the second part is computed.
+Results of a period the user has already left are dropped.
 """
 
 from __future__ import annotations
@@ -35,10 +33,11 @@ from PySide6.QtWidgets import (
 
 from leaddesk.domain.enums import FUNNEL, Stage
 from leaddesk.domain.records import StageCount
+from leaddesk.services.charts.render_processes import ChartInput
 from leaddesk.services.reporting.periods import Period, PeriodKind
 from leaddesk.ui.background import TaskControl, query_pool, run_in_background, run_task
 from leaddesk.ui.charts.canvas import chart_palette
-from leaddesk.ui.charts.chart_grid import ChartGrid, ReportFilterBar, build_figures
+from leaddesk.ui.charts.chart_grid import ChartGrid, ReportFilterBar
 from leaddesk.ui.charts.flow_layout import FlowLayout
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
@@ -92,7 +91,8 @@ class DashboardPage(QWidget):
         self._controls: list[TaskControl] = []
         self._filters_loaded = False
         self._dirty = True
-        self._data: dict[str, Any] = {}
+        #: The numbers the charts show now: "flow" → `FlowData`, "sla" → `SlaView`.
+        self.shown: dict[str, Any] = {}
         self._pending = 0
         self._started = 0.0
         #: How long the last refresh took, in seconds: data (flow, sla), figures, and in all.
@@ -163,7 +163,7 @@ class DashboardPage(QWidget):
             tiles.addWidget(tile)
 
         self.charts = ChartGrid(
-            LAYOUT, 2, self, spans={"campaign_results": 2}, min_height=290, keep_spares=True
+            LAYOUT, 2, ctx.services.chart_renderer, self, spans={"campaign_results": 2}, min_height=290
         )
         self.charts.show_message(self.tr("Loading…"))
         self.chart_scroll = scroll = QScrollArea(self)
@@ -188,6 +188,8 @@ class DashboardPage(QWidget):
         return self._ctx.services.clock().astimezone().date()
 
     def activate(self) -> None:
+        # The renderer's processes load matplotlib while the first figures are computed.
+        self.charts.renderer.start()
         if not self._filters_loaded:
             self._load_filters()
         if self._dirty:
@@ -246,11 +248,8 @@ class DashboardPage(QWidget):
             self.tr("%1 – %2").replace("%1", format_date(period.start)).replace("%2", format_date(period.end))
         )
         palette = chart_palette(self)
-        sizes = self.charts.figure_sizes()
+        render = self.charts.renderer_call(palette)
         reporting = self._ctx.services.reporting
-        # The figures the last charts replaced are drawn again with this period's numbers (their axes and
-        # ticks kept): each worker owns the ones of its charts from now on.
-        spares = self.charts.take_spares(LAYOUT)
         self._started = time.perf_counter()
         self._pending = 2
         self.timings = {}
@@ -262,8 +261,9 @@ class DashboardPage(QWidget):
             flt = reporting.filters(campaign_id, owner_id)
             data = reporting.flow(period.start, period.end, flt)
             t1 = time.perf_counter()
-            figures = build_figures(_Flow(data), FLOW_CHARTS, palette, sizes=sizes, quick=True, reuse=spares)
-            return data, figures, t1 - t0, time.perf_counter() - t1
+            chart_input = ChartInput(flow=data, sla=None)
+            images = render(FLOW_CHARTS, chart_input, lambda: control.cancelled)
+            return data, chart_input, images, palette, t1 - t0, time.perf_counter() - t1
 
         def sla(control: TaskControl) -> Any:
             if control.cancelled:
@@ -272,11 +272,12 @@ class DashboardPage(QWidget):
             flt = reporting.filters(campaign_id, owner_id)
             data = reporting.sla_view(period.start, period.end, flt, fresh=fresh)
             t1 = time.perf_counter()
-            figures = build_figures(_Sla(data), SLA_CHARTS, palette, sizes=sizes, quick=True, reuse=spares)
-            return data, figures, t1 - t0, time.perf_counter() - t1
+            chart_input = ChartInput(flow=None, sla=data)
+            images = render(SLA_CHARTS, chart_input, lambda: control.cancelled)
+            return data, chart_input, images, palette, t1 - t0, time.perf_counter() - t1
 
-        # The two parts run side by side (both only read): while one waits for the database, the other
-        # computes or builds (and renders) its figures.
+        # The two parts run side by side (both only read): while one waits for the database or for its
+        # charts, the other computes.
         self._controls = [
             run_task(sla, on_done=lambda r: self._shown(request, "sla", r), on_error=self._failed),
             run_task(
@@ -299,12 +300,12 @@ class DashboardPage(QWidget):
         show_error(self, exc)
 
     def _shown(self, request: int, part: str, result: Any) -> None:
-        if request != self._request or result is None:
+        if request != self._request or result is None or result[2] is None:
             return  # the user moved on to another period or filter
-        data, figures, data_s, build_s = result
-        self._data[part] = data
+        data, chart_input, images, palette, data_s, build_s = result
+        self.shown[part] = data
         t0 = time.perf_counter()
-        self.charts.set_figures(figures)
+        self.charts.set_images(images, chart_input, palette)
         self.timings[f"{part}_data"] = data_s
         self.timings[f"{part}_figures"] = build_s
         self.timings[f"{part}_show"] = time.perf_counter() - t0
@@ -350,22 +351,8 @@ class DashboardPage(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self._data:
+        if event.type() == QEvent.Type.PaletteChange and self.shown:
             self.refresh()  # light or dark: the charts follow the window's palette
 
     def save_state(self) -> None:
         self._ctx.pc.set_text("dashboard/period", self.period.kind().value)
-
-
-class _Flow:
-    """Chart input with the flow part only (the SLA charts are drawn from `_Sla`)."""
-
-    def __init__(self, flow: Any) -> None:
-        self.flow = flow
-        self.sla = None
-
-
-class _Sla:
-    def __init__(self, sla: Any) -> None:
-        self.flow = None
-        self.sla = sla

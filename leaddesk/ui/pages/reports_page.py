@@ -50,6 +50,8 @@ from PySide6.QtWidgets import (
 
 from leaddesk.domain.errors import ConflictError
 from leaddesk.domain.records import MemberRow
+from leaddesk.services.charts.palette import Palette
+from leaddesk.services.charts.render_processes import ChartImage, ChartInput
 from leaddesk.services.meeting_report_service import ActionItemRow, MeetingReportDetail, MeetingReportSummary
 from leaddesk.services.reporting import labels
 from leaddesk.services.reporting.periods import PeriodKind, preset_period
@@ -57,7 +59,7 @@ from leaddesk.services.reporting.records import HeadlineFigure, ReportData
 from leaddesk.services.reporting.reporting_service import ReportCancelled
 from leaddesk.ui.background import TaskControl, query_pool, run_in_background, run_task
 from leaddesk.ui.charts.canvas import chart_palette
-from leaddesk.ui.charts.chart_grid import ChartGrid, ReportFilterBar, build_figures
+from leaddesk.ui.charts.chart_grid import ChartGrid, ReportFilterBar
 from leaddesk.ui.charts.flow_layout import FlowLayout
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.export_progress_dialog import ExportProgressDialog
@@ -342,7 +344,9 @@ class ReportsPage(QWidget):
         self.headline.setMinimumHeight(230)
         self.lists_summary = QLabel("", inner)
         self.lists_summary.setWordWrap(True)
-        self.charts = ChartGrid(CHARTS, 2, inner, spans={"campaign_results": 2}, min_height=290)
+        self.charts = ChartGrid(
+            CHARTS, 2, self._ctx.services.chart_renderer, inner, spans={"campaign_results": 2}, min_height=290
+        )
         self.charts.show_message(self.tr("The figures appear here."))
         layout.addWidget(self.headline)
         layout.addWidget(self.lists_summary)
@@ -671,6 +675,7 @@ class ReportsPage(QWidget):
         start, end, campaign_id, owner_id, stale = self._settings()
         reporting = self._ctx.services.reporting
         palette = chart_palette(self)
+        render = self.charts.renderer_call(palette)
         self.status.setText(self.tr("Computing the figures…"))
         self.update_button.setEnabled(False)
 
@@ -684,7 +689,8 @@ class ReportsPage(QWidget):
                 progress=control.progress,
                 should_cancel=lambda: control.cancelled,
             )
-            return data, build_figures(data, CHARTS, palette)
+            chart_input = ChartInput(flow=data.flow, sla=data.sla)
+            return data, chart_input, render(CHARTS, chart_input, lambda: control.cancelled), palette
 
         self._control = run_task(
             work,
@@ -701,15 +707,21 @@ class ReportsPage(QWidget):
         if not isinstance(exc, ReportCancelled):
             show_error(self, exc)
 
-    def _show_figures(self, request: int, result: tuple[ReportData, dict[str, Any]]) -> None:
+    def _show_figures(
+        self, request: int, result: tuple[ReportData, ChartInput, dict[str, ChartImage] | None, Palette]
+    ) -> None:
         if request != self._request:
             return
-        data, figures = result
+        data, chart_input, images, palette = result
+        if images is None:  # cancelled
+            self.update_button.setEnabled(True)
+            self.status.setText("")
+            return
         self.data = data
         self.update_button.setEnabled(True)
         self.status.setText(self.tr("Figures of %1").replace("%1", format_datetime(data.generated_at)))
         self._show_headline(data.headline)
-        self.charts.set_figures(figures)
+        self.charts.set_images(images, chart_input, palette)
         self._show_tables(data)
         self.figures_shown.emit()
 

@@ -1,11 +1,13 @@
-"""The one way this package starts processes: a fork server where there is one, else spawn.
+"""The one way LeadDesk starts worker processes (import readers and preparers, chart renderers): a fork
+server where there is one, else spawn.
 
 A fork server forks every child from a small, clean process (never from the app, whose threads and Qt
-state must not be forked), with the import modules already loaded, so a child starts in milliseconds.
+state must not be forked), with the import modules already loaded, so a child starts in milliseconds
+(chart renderers load matplotlib themselves, once: they live as long as the app).
 Entry scripts need the usual `if __name__ == "__main__":` guard, as for any multiprocessing code.
 
 Every child calls `end_with_app` first. A pool worker holds both ends of its task queue and the fork
-server's keep-alive pipe, so when the app is killed mid-import nothing tells them: the workers, the fork
+server's keep-alive pipe, so when the app is killed nothing tells them: the workers, the fork
 server and multiprocessing's resource tracker would linger until the next reboot.
 """
 
