@@ -14,6 +14,7 @@ rendered in the calling thread instead, and the next call starts new processes.
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -23,6 +24,8 @@ from typing import Any
 
 from leaddesk.services.charts.palette import Palette
 from leaddesk.services.reporting.records import FlowData, SlaView
+
+log = logging.getLogger(__name__)
 
 #: Worker processes (the machine has at least two cores to give them; the app's threads wait meanwhile).
 PROCESSES = 2
@@ -96,7 +99,8 @@ class ChartRenderer:
                     return None
                 return {name: future.result() for name, future in futures.items()}
             except BrokenProcessPool:
-                self._discard(pool)  # a process died: these charts here, new processes next time
+                log.warning("A chart renderer process ended; these charts are drawn in the app.")
+                self._discard(pool)  # new processes next time
         if should_cancel is not None and should_cancel():
             return None
         return {job.name: render_job(job) for job in jobs}
@@ -129,7 +133,8 @@ class ChartRenderer:
                 ]
                 for executor in self._executors:
                     executor.submit(int)  # starts the process (an executor starts it on first use)
-            except (OSError, RuntimeError):  # no processes here (a sandbox, a frozen app without support)
+            except (OSError, RuntimeError) as exc:  # no processes here (a sandbox, a frozen app…)
+                log.warning("No chart renderer processes (%s); charts are drawn in the app.", exc)
                 self._unavailable = True
                 self._executors = []
             return list(self._executors)
