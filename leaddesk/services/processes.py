@@ -1,9 +1,11 @@
-"""The one way LeadDesk starts worker processes (import readers and preparers, chart renderers): a fork
-server where there is one, else spawn.
+"""How LeadDesk starts worker processes: import readers and preparers from a fork server where there is
+one (else spawn), the long-lived chart renderers by spawn.
 
 A fork server forks every child from a small, clean process (never from the app, whose threads and Qt
-state must not be forked), with the import modules already loaded, so a child starts in milliseconds
-(chart renderers load matplotlib themselves, once: they live as long as the app).
+state must not be forked), with the import modules already loaded, so a child starts in milliseconds.
+A chart renderer starts once and lives as long as the app: it needs none of those modules (SQLAlchemy,
+the spreadsheet readers) and loads matplotlib itself, so a fresh interpreter is quicker to get ready and
+smaller (`fresh_process_context`).
 Entry scripts need the usual `if __name__ == "__main__":` guard, as for any multiprocessing code.
 
 Every child calls `end_with_app` first. A pool worker holds both ends of its task queue and the fork
@@ -32,6 +34,11 @@ def process_context() -> ForkServerContext | SpawnContext:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)
         return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def fresh_process_context() -> SpawnContext:
+    """Children that start from a fresh interpreter, with nothing loaded but what they import."""
     return multiprocessing.get_context("spawn")
 
 

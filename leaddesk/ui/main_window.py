@@ -175,6 +175,10 @@ class MainWindow(QMainWindow):
         if missing:
             self.pages[missing[0]]
             QTimer.singleShot(0, self, self._build_next_page)
+        else:
+            # The chart renderer's processes get ready now, while the user reads the first page, so that
+            # the Dashboard's first charts do not wait for them (nor compete with its numbers for the CPU).
+            self.ctx.services.chart_renderer.start()
 
     # --- navigation ----------------------------------------------------------------------------------
 

@@ -160,11 +160,15 @@ def test_the_app_start_builds_other_pages_after_the_window_shows(qtbot, ctx: App
     built = {type(p).__name__ for p in window.pages.built()}
     assert "MarketingPage" in built and not built & {"SalesPage", "DashboardPage", "ReportsPage"}
     marketing = window.pages["marketing"]
+    renderer = ctx.services.chart_renderer
     with qtbot.waitSignal(marketing.ready, timeout=10_000):  # type: ignore[attr-defined]
         window.show()
     # The first page's data came first: the others are built only after it has been painted.
     assert len(window.pages.built()) == 1
+    assert not renderer.worker_pids()
     qtbot.waitUntil(lambda: len(window.pages.built()) == len(AREAS), timeout=10_000)
+    # then the chart renderer's processes start, ready before the Dashboard is first opened
+    qtbot.waitUntil(lambda: len(renderer.worker_pids()) == 2, timeout=10_000)
     # Pages built later still install their parts in the shell: the Sales menu, the settings sections.
     assert any(a.text().replace("&", "") == "Sales" for a in window.menuBar().actions())
     assert window.pages["settings"].section("sla") is not None  # type: ignore[attr-defined]

@@ -115,16 +115,18 @@ class ChartRenderer:
             self._closed = True
             executors, self._executors = self._executors, []
         for executor in executors:
-            executor.shutdown(wait=False, cancel_futures=True)
+            # Waiting is quick (the processes are idle or finishing one chart), and an executor left to
+            # shut down at interpreter exit writes to its closed wake-up pipe there (CPython 3.11).
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def _pool(self) -> list[concurrent.futures.ProcessPoolExecutor]:
         with self._lock:
             if self._executors or self._unavailable or self._closed:
                 return list(self._executors)
-            from leaddesk.services.processes import process_context
+            from leaddesk.services.processes import fresh_process_context
 
             try:
-                context = process_context()
+                context = fresh_process_context()
                 self._executors = [
                     concurrent.futures.ProcessPoolExecutor(
                         max_workers=1, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
@@ -170,6 +172,9 @@ def _start_worker(app_pid: int) -> None:
     from leaddesk.services.processes import end_with_app
 
     end_with_app(app_pid)
+    if hasattr(os, "nice"):
+        # The app's own threads (the window, the numbers the charts wait for) go first when both want a core.
+        os.nice(5)
     # matplotlib and the chart code now, not in the first job.
     import leaddesk.services.charts.quick_render
     import leaddesk.services.charts.report_charts  # noqa: F401

@@ -14,7 +14,7 @@ import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, union_all, update
@@ -623,10 +623,7 @@ class SlaService:
 
     def period_bounds(self, start: date, end: date) -> tuple[datetime, datetime]:
         """The UTC instants of [start 00:00, end+1 00:00) in the current calendar's zone."""
-        zone = self.current_policy().calendar.zone
-        lo = datetime.combine(start, time(0), zone).astimezone(UTC)
-        hi = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
-        return lo, hi
+        return _day_bounds(self.current_policy().calendar.zone, start, end)
 
     def figures(
         self,
@@ -658,7 +655,8 @@ class SlaService:
         import numpy as np
 
         now_ts = (now or self._clock()).timestamp()
-        lo, hi = self.period_bounds(start, end)
+        zone = self.current_policy().calendar.zone
+        lo, hi = _day_bounds(zone, start, end)
         conds = [Lead.deleted_at.is_(None), Lead.handed_off_at >= lo, Lead.handed_off_at < hi]
         mql_conds = [Lead.deleted_at.is_(None), Lead.mql_at >= lo, Lead.mql_at < hi]
         if campaign_id is not None:
@@ -794,7 +792,7 @@ class SlaService:
             if campaign_id is not None
             else policy.monthly_mql_target * months
         )
-        trend = self._trend(facts, buckets, now_ts)
+        trend = self._trend(facts, [_day_bounds(zone, *bucket) for bucket in buckets], now_ts)
         figures = SlaFigures(
             period_start=start,
             period_end=end,
@@ -813,12 +811,12 @@ class SlaService:
         return SlaPeriod(figures, tuple(trend), tuple(contact_hours))
 
     def _trend(
-        self, facts: HandoffColumns, buckets: Sequence[tuple[date, date]], now_ts: float
+        self, facts: HandoffColumns, buckets: Sequence[tuple[datetime, datetime]], now_ts: float
     ) -> list[SlaGroupFigures]:
-        """The group figures of the handoffs of each bucket."""
+        """The group figures of the handoffs of each bucket (its UTC bounds)."""
         import numpy as np
 
-        edges = [tuple(t.timestamp() for t in self.period_bounds(start, end)) for start, end in buckets]
+        edges = [(lo.timestamp(), hi.timestamp()) for lo, hi in buckets]
         handed = facts.handed_off_at
         if not edges or any(hi > lo for (_lo, hi), (lo, _hi) in itertools.pairwise(edges)):
             return [group_figures(facts, (lo <= handed) & (handed < hi), now_ts) for lo, hi in edges]
@@ -866,3 +864,10 @@ def _months_in(start: date, end: date) -> float:
         months += ((last - day).days + 1) / days_in_month
         day = last + timedelta(days=1)
     return months
+
+
+def _day_bounds(zone: tzinfo, start: date, end: date) -> tuple[datetime, datetime]:
+    """The UTC instants of [start 00:00, end+1 00:00) in `zone`."""
+    lo = datetime.combine(start, time(0), zone).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
+    return lo, hi
