@@ -53,6 +53,11 @@ def _empty_group() -> SlaGroupFigures:
 
 @pytest.fixture
 def data() -> Data:
+    return sample_data()
+
+
+def sample_data() -> Data:
+    """A period with something in every chart."""
     funnel = tuple(
         FunnelStep(stage, stage.value, n, c)
         for stage, n, c in (

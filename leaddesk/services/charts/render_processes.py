@@ -52,8 +52,11 @@ class ChartJob:
     name: str
     data: ChartInput
     palette: Palette
-    #: Width and height in physical pixels (the figure is built at 100 dpi: `pixels / 100` inches).
+    #: Width and height in physical pixels.
     pixels: tuple[int, int]
+    #: Physical pixels per logical pixel of the screen (2 on a high-density one): the figure is built at
+    #: 100 dpi × `ratio`, so that its texts have the same size on every screen.
+    ratio: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,11 +191,12 @@ def render_job(job: ChartJob) -> ChartImage:
     from leaddesk.services.charts.report_charts import DPI, build_chart
 
     width, height = max(job.pixels[0], 10), max(job.pixels[1], 10)
+    dpi = DPI * max(job.ratio, 0.5)
     with _figures_lock:
         spare = _figures.pop(job.name, None)  # a figure is drawn by one job at a time
     with gc_paused():
         figure = build_chart(
-            job.name, job.data, job.palette, (width / DPI, height / DPI), layout="fixed", reuse=spare
+            job.name, job.data, job.palette, (width / dpi, height / dpi), layout="fixed", reuse=spare, dpi=dpi
         )
         canvas = render(figure)
         w, h = canvas.get_width_height(physical=True)

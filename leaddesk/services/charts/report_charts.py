@@ -659,8 +659,10 @@ def build_chart(
     layout: Layout = "constrained",
     *,
     reuse: Figure | None = None,
+    dpi: float = DPI,
 ) -> Figure:
-    """One chart of `CHART_NAMES` as a figure (`layout`: see `Layout`).
+    """One chart of `CHART_NAMES` as a figure (`layout`: see `Layout`), `size` inches at `dpi` (a
+    high-density screen shows a figure of its logical size at `DPI` × its pixel ratio).
 
     `reuse`: a figure built here before with fixed margins, for the same chart and palette, that nothing
     shows or draws any more (it is changed in place). The chart is drawn again on its axes, which keep
@@ -670,13 +672,13 @@ def build_chart(
         reuse is not None
         and layout == "fixed"
         and getattr(reuse, _REUSE_KEY, None) == (name, palette)
-        and reuse.dpi == DPI  # not changed by a canvas on a high-density screen
+        and reuse.dpi == dpi
     ):
         try:
             return _redraw(reuse, name, data, palette, size)
         except _NotReusable:
             setattr(reuse, _REUSE_KEY, None)  # emptied for nothing: a new figure, of the other shape
-    fig = new_figure(palette, size, DPI, layout=layout)
+    fig = new_figure(palette, size, dpi, layout=layout)
     if layout == "fixed":
         setattr(fig, _REUSE_KEY, (name, palette))
     CHARTS[name](fig, data, palette)

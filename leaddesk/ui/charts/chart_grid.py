@@ -84,12 +84,13 @@ class ChartGrid(QWidget):
         """A function for a worker thread that renders the named charts of its data at the sizes the
         canvases have now (read here, on the GUI thread); None if cancelled meanwhile."""
         sizes = self.figure_sizes()
+        ratios = {name: canvas.devicePixelRatioF() or 1.0 for name, canvas in self.canvases.items()}
         renderer = self.renderer
 
         def render(
             names: Sequence[str], data: ChartInput, should_cancel: Callable[[], bool] | None = None
         ) -> dict[str, ChartImage] | None:
-            jobs = [ChartJob(name, data, palette, sizes[name]) for name in names]
+            jobs = [ChartJob(name, data, palette, sizes[name], ratios[name]) for name in names]
             return renderer.render(jobs, should_cancel)
 
         return render
@@ -106,7 +107,7 @@ class ChartGrid(QWidget):
 
     def _render_resized(self) -> None:
         jobs = [
-            ChartJob(name, *self._sources[name], canvas.figure_size())
+            ChartJob(name, *self._sources[name], canvas.figure_size(), canvas.devicePixelRatioF() or 1.0)
             for name, canvas in self.canvases.items()
             if canvas.needs_new_image() and name in self._sources and min(canvas.figure_size()) >= 10
         ]
