@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import big_db
-from leaddesk.models.search import SQLITE_BULK_FILL, SQLITE_DDL, SQLITE_DROP
+from leaddesk.models.search import SQLITE_BULK_FILL, SQLITE_DDL, SQLITE_DROP, sqlite_match_expression
 
 LEADS = 4000
 
@@ -122,11 +122,17 @@ def test_search_index_equals_the_apps_fill(built: Path, tmp_path: Path) -> None:
         query = f"SELECT * FROM {table} ORDER BY 1, 2"
         assert ours.execute(query).fetchall() == fresh.execute(query).fetchall(), table
     ours.execute("INSERT INTO leads_fts(leads_fts) VALUES ('integrity-check')")
-    name = ours.execute("SELECT first_name, last_name, id FROM leads WHERE id = 1234").fetchone()
-    hits = ours.execute(
-        "SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?", (f'"{name[0]}"* "{name[1]}"*',)
-    ).fetchall()
-    assert (name[2],) in hits
+    # The app's own search expression (a name may hold an apostrophe or a hyphen: words, not a phrase).
+    odd = ours.execute(
+        "SELECT min(id) FROM leads WHERE first_name || last_name GLOB '*[^A-Za-z]*'"
+    ).fetchone()[0]
+    for lead_id in {1, LEADS // 2, LEADS, odd or 1}:
+        first, last = ours.execute(
+            "SELECT first_name, last_name FROM leads WHERE id = ?", (lead_id,)
+        ).fetchone()
+        match = sqlite_match_expression(f"{first} {last}")
+        hits = ours.execute("SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?", (match,)).fetchall()
+        assert (lead_id,) in hits, (first, last, match)
 
 
 def test_statistics_equal_analyze(built: Path, tmp_path: Path) -> None:
