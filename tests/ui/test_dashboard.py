@@ -19,12 +19,16 @@ from leaddesk.domain.enums import Stage
 from leaddesk.services.charts.palette import DARK, LIGHT
 from leaddesk.services.charts.render_processes import ChartInput, ChartJob, ChartRenderer
 from leaddesk.services.reporting.periods import PeriodKind
+from leaddesk.ui.background import wait_for_all
 from leaddesk.ui.charts.canvas import ChartCanvas
+from leaddesk.ui.charts.chart_grid import RESIZE_SETTLE_MS
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.pages.dashboard_page import DashboardPage
 from tests.unit.test_reporting_support import NOW, Scenario, build_scenario
 
 TIMEOUT = 30_000
+#: A label only February's funnel has (7 handed off, 4 accepted).
+FEBRUARY_FUNNEL_LABEL = "4   (57 %)"
 
 
 def _page(qtbot, ctx: AppContext, services: Services, clock: FixedClock) -> tuple[DashboardPage, Scenario]:  # type: ignore[no-untyped-def]
@@ -85,8 +89,10 @@ def test_the_images_are_the_charts_of_the_numbers_shown(
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.period.choose(PeriodKind.LAST_MONTH)
     assert ctx.services.chart_renderer.worker_pids(), "the charts are drawn in worker processes"
-    data = ChartInput(flow=page.shown["flow"], sla=page.shown["sla"])
+    # (a late layout change, a scroll bar say, has its charts rendered again first)
     canvases = page.charts.canvases
+    qtbot.waitUntil(lambda: not any(c.needs_new_image() for c in canvases.values()), timeout=TIMEOUT)
+    data = ChartInput(flow=page.shown["flow"], sla=page.shown["sla"])
     jobs = [ChartJob(name, data, LIGHT, _physical_size(canvas)) for name, canvas in canvases.items()]
     here = ChartRenderer(processes=0).render(jobs)
     assert here is not None
@@ -113,6 +119,21 @@ def test_a_resized_chart_gets_an_image_of_its_new_size(
     assert not page.grab().isNull()
 
 
+def test_charts_replaced_by_a_message_stay_away_after_a_resize(
+    qtbot, ctx: AppContext, services: Services, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
+    """When the figures could not be computed the charts give way to a message; a resize then must not
+    bring the previous period's charts back under the new period's title."""
+    page, _sc = _page(qtbot, ctx, services, clock)
+    page.charts.show_message("The figures could not be computed.")
+    page.resize(760, 900)
+    qtbot.wait(3 * RESIZE_SETTLE_MS)
+    wait_for_all()
+    qtbot.wait(20)
+    for canvas in page.charts.canvases.values():
+        assert canvas.image is None and canvas.message.isVisible(), canvas.name
+
+
 def test_a_period_change_redraws_for_the_new_period(
     qtbot, ctx: AppContext, services: Services, clock: FixedClock
 ) -> None:  # type: ignore[no-untyped-def]
@@ -123,6 +144,7 @@ def test_a_period_change_redraws_for_the_new_period(
     assert page.period.period().start == date(2026, 1, 1)
     assert page.charts.canvases["funnel"].image is not before
     assert _bar_sizes(page, "funnel") == [1, 0, 0, 0, 0, 0, 0]  # only F was created in January
+    assert FEBRUARY_FUNNEL_LABEL not in page.charts.canvases["funnel"].texts
     assert page.tiles["accept"].value.text() == "–"
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.period.choose(PeriodKind.CUSTOM)
@@ -149,7 +171,7 @@ def test_the_charts_still_show_after_a_renderer_process_died(
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.period.choose(PeriodKind.LAST_MONTH)
     assert _bar_sizes(page, "funnel") == [1, 0, 0, 0, 0, 0, 0]
-    assert all(c.image is not None for c in page.charts.canvases.values())
+    assert FEBRUARY_FUNNEL_LABEL not in page.charts.canvases["funnel"].texts  # January's, drawn here
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.period.choose(PeriodKind.THIS_MONTH)
     assert _bar_sizes(page, "funnel") == [7, 7, 7, 4, 3, 1, 1]
@@ -196,6 +218,7 @@ def test_a_stale_result_is_dropped(qtbot, ctx: AppContext, services: Services, c
     assert page.period.period().start == date(2026, 2, 1)
     qtbot.wait(50)  # no sleep for results: this only lets a late, stale result arrive if there were one
     assert _bar_sizes(page, "funnel") == [7, 7, 7, 4, 3, 1, 1]
+    assert FEBRUARY_FUNNEL_LABEL in page.charts.canvases["funnel"].texts  # and that is what is drawn
 
 
 def test_the_app_never_imports_matplotlib_even_showing_charts(tmp_path: Path) -> None:
@@ -226,6 +249,49 @@ def test_the_app_never_imports_matplotlib_even_showing_charts(tmp_path: Path) ->
         "assert 'matplotlib' not in sys.modules, [m for m in sys.modules if 'matplotlib' in m][:5]\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LEADDESK_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_high_density_screen_gets_charts_of_its_physical_pixels(tmp_path: Path) -> None:
+    """At a pixel ratio of 2 each chart is rendered at twice its logical size (and drawn for that ratio, so
+    its texts keep their size: `test_chart_renderer`), and shown at its logical size."""
+    code = (
+        "import os\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from leaddesk.app import build_services\n"
+        "from leaddesk.models.database import open_database\n"
+        "from leaddesk.ui.application import make_application\n"
+        "from leaddesk.ui.background import wait_for_all\n"
+        "from leaddesk.ui.context import AppContext\n"
+        "from leaddesk.ui.pages.dashboard_page import DashboardPage\n"
+        "from leaddesk.ui.pc_settings import PcSettings\n"
+        "app = make_application()\n"
+        f"services = build_services(open_database('sqlite:///{tmp_path / 'x.sqlite3'}'))\n"
+        f"pc = PcSettings(QSettings('{tmp_path / 'pc.ini'}', QSettings.Format.IniFormat))\n"
+        "page = DashboardPage(AppContext(services, pc))\n"
+        "page.resize(1000, 900)\n"
+        "page.show()\n"
+        "app.processEvents()\n"
+        "page.activate()\n"
+        "assert wait_for_all()\n"
+        "app.processEvents()\n"
+        "for canvas in page.charts.canvases.values():\n"
+        "    image = canvas.image\n"
+        "    assert canvas.devicePixelRatioF() == 2.0\n"
+        "    assert image is not None and image.ratio == 2.0, canvas.name\n"
+        "    assert (image.width, image.height) == (2 * canvas.width(), 2 * canvas.height()), canvas.name\n"
+        "    assert not canvas.view.grab().isNull()\n"
+        "services.close()\n"
+    )
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "QT_SCALE_FACTOR": "2",
+        "LEADDESK_DATA_DIR": str(tmp_path),
+    }
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, check=False
     )

@@ -37,6 +37,9 @@ _SLOT = {"campaign_results": 0, "mql": 0}
 #: How often a waiting call looks at its cancel flag, in seconds.
 _POLL_S = 0.05
 
+#: Pools in a row whose processes died before the renderer gives up on processes.
+_MAX_BREAKS = 3
+
 
 @dataclass(frozen=True, slots=True)
 class ChartInput:
@@ -68,6 +71,8 @@ class ChartImage:
     rgba: bytes
     #: The chart's visible texts in drawing order (title, labels, values): what a screen reader says.
     texts: tuple[str, ...]
+    #: The screen pixel ratio it was drawn for (`ChartJob.ratio`).
+    ratio: float = 1.0
 
 
 class ChartRenderer:
@@ -82,6 +87,8 @@ class ChartRenderer:
         self._executors: list[concurrent.futures.ProcessPoolExecutor] = []
         self._unavailable = processes <= 0
         self._closed = False
+        #: Pools that broke in a row: after `_MAX_BREAKS`, processes are given up on (they die at start).
+        self._breaks = 0
 
     def start(self) -> None:
         """Start the processes now (matplotlib loads in them while the app computes the first figures)."""
@@ -91,22 +98,37 @@ class ChartRenderer:
         self, jobs: Sequence[ChartJob], should_cancel: Callable[[], bool] | None = None
     ) -> dict[str, ChartImage] | None:
         """The images of `jobs`, by chart name; None when `should_cancel()` became true meanwhile (the
-        charts not started yet are then dropped)."""
+        charts not started yet are then dropped) or the renderer was closed."""
         pool = self._pool()
-        if pool:
-            try:
-                futures = {
-                    job.name: pool[_SLOT.get(job.name, 1) % len(pool)].submit(render_job, job) for job in jobs
-                }
-                if not _wait(futures.values(), should_cancel):
-                    return None
-                return {name: future.result() for name, future in futures.items()}
-            except BrokenProcessPool:
-                log.warning("A chart renderer process ended; these charts are drawn in the app.")
-                self._discard(pool)  # new processes next time
-        if should_cancel is not None and should_cancel():
+        if self._closed:
             return None
-        return {job.name: render_job(job) for job in jobs}
+        futures: dict[str, concurrent.futures.Future[ChartImage]] = {}
+        broken = False
+        try:
+            for job in jobs if pool else ():
+                futures[job.name] = pool[_SLOT.get(job.name, 1) % len(pool)].submit(render_job, job)
+        except BrokenProcessPool:
+            broken = True
+        if not _wait(futures.values(), should_cancel):
+            return None
+        images: dict[str, ChartImage] = {}
+        for job in jobs:
+            future = futures.get(job.name)
+            try:
+                if future is not None:
+                    images[job.name] = future.result()
+                    continue
+            except (BrokenProcessPool, concurrent.futures.CancelledError):
+                broken = True  # (cancelled: dropped by the recovery from a broken pool, or by `close`)
+            if self._closed:
+                return None
+            images[job.name] = render_job(job)  # no process for it: drawn here
+        if broken:
+            log.warning("A chart renderer process ended; its charts were drawn in the app.")
+            self._discard(pool)
+        elif pool:
+            self._breaks = 0
+        return images
 
     def worker_pids(self) -> list[int]:
         """The worker processes running now (to watch or, in tests, to kill)."""
@@ -145,22 +167,36 @@ class ChartRenderer:
             return list(self._executors)
 
     def _discard(self, pool: list[concurrent.futures.ProcessPoolExecutor]) -> None:
+        """Stop using `pool` (one of its processes died); the next call starts new processes."""
         with self._lock:
-            if self._executors == pool:
-                self._executors = []
-        for executor in pool:
-            executor.shutdown(wait=False, cancel_futures=True)
+            if self._executors != pool:
+                return  # another caller did it already
+            self._executors = []
+            self._breaks += 1
+            if self._breaks >= _MAX_BREAKS:
+                log.warning("Chart renderer processes keep ending; charts are drawn in the app from now on.")
+                self._unavailable = True
+
+        def shut_down() -> None:
+            # Not cancelling: other callers may still wait for their jobs in the process that works. Not
+            # in the caller's thread: that process finishes those jobs first.
+            for executor in pool:
+                executor.shutdown(wait=True)
+
+        threading.Thread(target=shut_down, name="leaddesk-chart-renderer-shutdown", daemon=True).start()
 
 
 def _wait(futures: Any, should_cancel: Callable[[], bool] | None) -> bool:
     """Wait for `futures`; False (and the ones not started cancelled) if `should_cancel()` turns true."""
-    pending = set(futures)
+    pending = {future for future in futures if not future.done()}
     while pending:
         if should_cancel is not None and should_cancel():
             for future in pending:
                 future.cancel()
             return False
-        _done, pending = concurrent.futures.wait(pending, timeout=_POLL_S)
+        concurrent.futures.wait(pending, timeout=_POLL_S)
+        # `done()`, not `wait`'s answer: `wait` never counts a future cancelled by an executor's shutdown.
+        pending = {future for future in pending if not future.done()}
     return True
 
 
@@ -172,15 +208,27 @@ _figures_lock = threading.Lock()
 
 
 def _start_worker(app_pid: int) -> None:
+    import multiprocessing
+
     from leaddesk.services.processes import end_with_app
 
     end_with_app(app_pid)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        # Everywhere (also where `end_with_app` cannot watch the app: macOS, Windows): a renderer has no
+        # time limit, and its task queue's pipe stays open in it, so it would outlive a killed app.
+        threading.Thread(target=_end_with, args=(parent,), name="leaddesk-end-with-app", daemon=True).start()
     if hasattr(os, "nice"):
         # The app's own threads (the window, the numbers the charts wait for) go first when both want a core.
         os.nice(5)
     # matplotlib and the chart code now, not in the first job.
     import leaddesk.services.charts.quick_render
     import leaddesk.services.charts.report_charts  # noqa: F401
+
+
+def _end_with(parent: Any) -> None:
+    parent.join()  # returns when the app's process has ended
+    os._exit(1)
 
 
 def render_job(job: ChartJob) -> ChartImage:
@@ -201,7 +249,7 @@ def render_job(job: ChartJob) -> ChartImage:
         canvas = render(figure)
         w, h = canvas.get_width_height(physical=True)
         texts = tuple(_visible_texts(figure, Text))
-        image = ChartImage(job.name, int(w), int(h), bytes(canvas.buffer_rgba()), texts)
+        image = ChartImage(job.name, int(w), int(h), bytes(canvas.buffer_rgba()), texts, job.ratio)
     canvas.renderer = None  # the pixels are copied: the next draw makes its own
     with _figures_lock:
         _figures[job.name] = figure

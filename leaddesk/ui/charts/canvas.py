@@ -8,7 +8,7 @@ until the renderer sends one of the new size (`ChartCanvas.resized`).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QWidget
 
@@ -31,16 +31,15 @@ class ChartView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._qimage: QImage | None = None
         self._pixels: bytes = b""  # the QImage reads these bytes: kept as long as it is shown
 
-    def set_image(self, image: ChartImage, ratio: float) -> None:
+    def set_image(self, image: ChartImage) -> None:
         self._pixels = image.rgba
         qimage = QImage(
             self._pixels, image.width, image.height, image.width * 4, QImage.Format.Format_RGBA8888
         )
-        qimage.setDevicePixelRatio(ratio)
+        qimage.setDevicePixelRatio(image.ratio)
         self._qimage = qimage
         self.update()
 
@@ -64,7 +63,8 @@ class ChartView(QWidget):
 class ChartCanvas(QWidget):
     """Shows one chart's image, or a short message while there is none (loading, no data)."""
 
-    #: The canvas's size changed and differs from its image's: an image of the new size is wanted.
+    #: The canvas's size (or its screen's pixel ratio) changed and differs from its image's: an image of
+    #: the new size is wanted.
     resized = Signal(str)
 
     def __init__(self, name: str, parent: QWidget | None = None, *, min_height: int = 260) -> None:
@@ -84,8 +84,10 @@ class ChartCanvas(QWidget):
         self.image: ChartImage | None = None
 
     def show_message(self, text: str) -> None:
+        """Show `text` instead of the chart (which is dropped: nothing brings it back but a new one)."""
         self.message.setText(text)
         self._stack.setCurrentWidget(self.message)
+        self.image = None
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -103,8 +105,8 @@ class ChartCanvas(QWidget):
 
     def set_image(self, image: ChartImage) -> None:
         self.image = image
-        self.view.set_image(image, self.devicePixelRatioF() or 1.0)
-        self.view.setAccessibleName(image.texts[0] if image.texts else self.name)
+        self.view.set_image(image)
+        self.view.setAccessibleName(image.texts[0] if image.texts else "")
         self.view.setAccessibleDescription("; ".join(image.texts[1:]))
         self._stack.setCurrentWidget(self.view)
 
@@ -112,3 +114,9 @@ class ChartCanvas(QWidget):
         super().resizeEvent(event)
         if self.needs_new_image():
             self.resized.emit(self.name)
+
+    def event(self, event: QEvent) -> bool:
+        # Moved to a screen of another pixel ratio: the same logical size, other physical pixels.
+        if event.type() == QEvent.Type.DevicePixelRatioChange and self.needs_new_image():
+            self.resized.emit(self.name)
+        return super().event(event)

@@ -71,8 +71,12 @@ class ChartGrid(QWidget):
             grid.setColumnStretch(c, 1)
 
     def show_message(self, text: str, names: Sequence[str] | None = None) -> None:
+        """Show `text` instead of the charts `names` (all by default); an image rendered for them before
+        (after a resize, say) is not shown any more."""
+        self._generation += 1
         for name in names or self.names:
             self.canvases[name].show_message(text)
+            self._sources.pop(name, None)
 
     def figure_sizes(self) -> dict[str, tuple[int, int]]:
         """Each chart's size in pixels now (to render its next image at). Read on the GUI thread."""
