@@ -17,7 +17,6 @@ from leaddesk.services.duplicate_service import DuplicateService
 from leaddesk.services.lead_query_service import LeadQueryService
 from leaddesk.services.lifecycle_service import LifecycleService
 from leaddesk.services.maintenance_service import MaintenanceService, backups_dir_for
-from leaddesk.services.pipeline_service import PipelineService
 from leaddesk.services.saved_filter_service import SavedFilterService
 from leaddesk.services.scoring_service import ScoringService
 from leaddesk.services.settings_service import SettingsService
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from leaddesk.services.importing.import_service import ImportService
     from leaddesk.services.lead_entry_service import LeadEntryService
     from leaddesk.services.meeting_report_service import MeetingReportService
+    from leaddesk.services.pipeline_service import PipelineService
     from leaddesk.services.privacy_service import PrivacyService
     from leaddesk.services.reporting.reporting_service import ReportingService
 
@@ -51,7 +51,6 @@ class Services:
     saved_filters: SavedFilterService
     duplicates: DuplicateService
     maintenance: MaintenanceService
-    pipeline: PipelineService
     #: What opening the database found and holds (lock, notices); None when built on a bare Database.
     opened: OpenedDatabase | None = None
 
@@ -63,6 +62,12 @@ class Services:
         from leaddesk.services.demo_service import DemoService
 
         return DemoService(self.db, self.lifecycle, self.clock)
+
+    @cached_property
+    def pipeline(self) -> PipelineService:
+        from leaddesk.services.pipeline_service import PipelineService
+
+        return PipelineService(self.db, self.clock)
 
     @cached_property
     def lead_entry(self) -> LeadEntryService:
@@ -148,7 +153,6 @@ def build_services(db: Database, clock: Clock = system_clock) -> Services:
         saved_filters=SavedFilterService(db),
         duplicates=DuplicateService(db),
         maintenance=maintenance,
-        pipeline=PipelineService(db, clock),
     )
 
 

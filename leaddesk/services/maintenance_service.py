@@ -21,8 +21,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -31,7 +32,6 @@ from leaddesk.domain.clock import Clock, system_clock
 from leaddesk.domain.errors import DatabaseError, NotFoundError, UserError, ValidationError
 from leaddesk.models.database import Database, open_database
 from leaddesk.models.migrations import HEAD, known_revisions
-from leaddesk.services.retention_service import RetentionService
 from leaddesk.services.settings_service import read_setting, write_setting
 from leaddesk.storage.backup import (
     BackupError,
@@ -51,6 +51,9 @@ from leaddesk.storage.integrity import (
     quick_check,
     set_aside_damaged,
 )
+
+if TYPE_CHECKING:
+    from leaddesk.services.retention_service import RetentionService
 
 BACKUP_RETENTION_KEY = "backup_retention"
 DEFAULT_KEEP_DAILY = 7
@@ -224,9 +227,15 @@ class MaintenanceService:
     def __init__(self, db: Database, clock: Clock = system_clock) -> None:
         self._db = db
         self._clock = clock
-        self.retention = RetentionService(db, clock)
         #: Where `backup_now` puts PostgreSQL dumps when not told (the composition root sets it).
         self.dump_dir: Path | None = None
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        """The data retention rule (its module, with the erasure's, loads on first use: not at start)."""
+        from leaddesk.services.retention_service import RetentionService
+
+        return RetentionService(self._db, self._clock)
 
     # --- where ----------------------------------------------------------------------------------------
 

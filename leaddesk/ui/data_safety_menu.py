@@ -36,7 +36,6 @@ from leaddesk.services.maintenance_service import (
     DailyReport,
     RestoreReport,
 )
-from leaddesk.services.retention_service import MAX_MONTHS, DataRetention
 from leaddesk.ui.background import query_pool, run_in_background, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.restore_dialog import RestoreDialog
@@ -44,6 +43,7 @@ from leaddesk.ui.errors import show_error
 from leaddesk.ui.i18n import tr
 
 if TYPE_CHECKING:
+    from leaddesk.services.retention_service import DataRetention
     from leaddesk.ui.main_window import MainWindow
 
 log = logging.getLogger("leaddesk.ui")
@@ -345,6 +345,8 @@ class DataSafetySettings(QWidget):
         self.retention_on.setObjectName("retentionOn")
         self.months = QSpinBox(retention)
         self.months.setObjectName("retentionMonths")
+        from leaddesk.services.retention_service import MAX_MONTHS  # (with the erasure: not at start)
+
         self.months.setRange(1, MAX_MONTHS)
         self.months.setValue(24)
         self.months.setSuffix(self.tr(" months"))

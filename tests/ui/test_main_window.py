@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, Qt
 
 from leaddesk.app import Services
@@ -174,3 +179,42 @@ def test_the_app_start_builds_other_pages_after_the_window_shows(qtbot, ctx: App
     assert window.pages["settings"].section("sla") is not None  # type: ignore[attr-defined]
     window.show_area("reports")
     assert window.stack.currentWidget() is window.pages["reports"]
+
+
+#: Modules the first page does not need, loaded later (each costs the start tens to hundreds of ms).
+LOADED_LATER = (
+    "matplotlib",
+    "openpyxl",
+    "python_calamine",
+    "phonenumbers",
+    "leaddesk.services.reporting.reporting_service",
+    "leaddesk.services.pipeline_service",
+    "leaddesk.services.retention_service",
+    "leaddesk.services.privacy_service",
+)
+
+
+def test_the_window_starts_without_what_its_first_page_does_not_need(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from leaddesk.app import build_services\n"
+        "from leaddesk.models.database import open_database\n"
+        "from leaddesk.ui.application import make_application\n"
+        "from leaddesk.ui.context import AppContext\n"
+        "from leaddesk.ui.main_window import MainWindow\n"
+        "from leaddesk.ui.pc_settings import PcSettings\n"
+        "app = make_application()\n"
+        f"db = open_database('sqlite:///{tmp_path / 'x.sqlite3'}')\n"
+        f"pc = PcSettings(QSettings('{tmp_path / 'pc.ini'}', QSettings.Format.IniFormat))\n"
+        "window = MainWindow(AppContext(build_services(db), pc), defer_pages=True)\n"
+        "window.show()\n"
+        "app.processEvents()\n"
+        f"print(*[m for m in {LOADED_LATER!r} if m in sys.modules])\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LEADDESK_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []
