@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from leaddesk.ui.charts.canvas import ChartCanvas
 from leaddesk.ui.charts.chart_grid import RESIZE_SETTLE_MS
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.pages.dashboard_page import DashboardPage
+from tests.ui.fresh_app import run_in_fresh_app
 from tests.unit.test_reporting_support import NOW, Scenario, build_scenario
 
 TIMEOUT = 30_000
@@ -224,54 +223,26 @@ def test_a_stale_result_is_dropped(qtbot, ctx: AppContext, services: Services, c
 def test_the_app_never_imports_matplotlib_even_showing_charts(tmp_path: Path) -> None:
     """The window starts without matplotlib (it takes a good part of a second to load), and the charts are
     drawn by the renderer's processes: the app itself never loads it."""
-    code = (
-        "import os, sys\n"
-        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
-        "from PySide6.QtCore import QSettings\n"
-        "from leaddesk.app import build_services\n"
-        "from leaddesk.models.database import open_database\n"
-        "from leaddesk.ui.application import make_application\n"
-        "from leaddesk.ui.context import AppContext\n"
+    body = (
         "from leaddesk.ui.main_window import MainWindow\n"
         "from leaddesk.ui.pages.dashboard_page import DashboardPage\n"
-        "from leaddesk.ui.pc_settings import PcSettings\n"
-        "app = make_application()\n"
-        f"db = open_database('sqlite:///{tmp_path / 'x.sqlite3'}')\n"
-        f"pc = PcSettings(QSettings('{tmp_path / 'pc.ini'}', QSettings.Format.IniFormat))\n"
-        "ctx = AppContext(build_services(db), pc)\n"
         "window = MainWindow(ctx)\n"
         "window.show_area('dashboard')\n"
         "window.show()\n"
-        "from leaddesk.ui.background import wait_for_all\n"
         "assert wait_for_all()\n"
         "app.processEvents()\n"
         "assert window.findChild(DashboardPage).charts.canvases['funnel'].image is not None\n"
         "assert 'matplotlib' not in sys.modules, [m for m in sys.modules if 'matplotlib' in m][:5]\n"
     )
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LEADDESK_DATA_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    run_in_fresh_app(tmp_path, body)
 
 
 def test_a_high_density_screen_gets_charts_of_its_physical_pixels(tmp_path: Path) -> None:
     """At a pixel ratio of 2 each chart is rendered at twice its logical size (and drawn for that ratio, so
     its texts keep their size: `test_chart_renderer`), and shown at its logical size."""
-    code = (
-        "import os\n"
-        "from PySide6.QtCore import QSettings\n"
-        "from leaddesk.app import build_services\n"
-        "from leaddesk.models.database import open_database\n"
-        "from leaddesk.ui.application import make_application\n"
-        "from leaddesk.ui.background import wait_for_all\n"
-        "from leaddesk.ui.context import AppContext\n"
+    body = (
         "from leaddesk.ui.pages.dashboard_page import DashboardPage\n"
-        "from leaddesk.ui.pc_settings import PcSettings\n"
-        "app = make_application()\n"
-        f"services = build_services(open_database('sqlite:///{tmp_path / 'x.sqlite3'}'))\n"
-        f"pc = PcSettings(QSettings('{tmp_path / 'pc.ini'}', QSettings.Format.IniFormat))\n"
-        "page = DashboardPage(AppContext(services, pc))\n"
+        "page = DashboardPage(ctx)\n"
         "page.resize(1000, 900)\n"
         "page.show()\n"
         "app.processEvents()\n"
@@ -286,13 +257,4 @@ def test_a_high_density_screen_gets_charts_of_its_physical_pixels(tmp_path: Path
         "    assert not canvas.view.grab().isNull()\n"
         "services.close()\n"
     )
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "QT_SCALE_FACTOR": "2",
-        "LEADDESK_DATA_DIR": str(tmp_path),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    run_in_fresh_app(tmp_path, body, {"QT_SCALE_FACTOR": "2"})

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -17,6 +14,7 @@ from leaddesk.ui.main_window import AREAS, MainWindow
 from leaddesk.ui.pages.marketing_page import MarketingPage
 from leaddesk.ui.pages.sales_page import SalesPage
 from leaddesk.ui.pc_settings import PcSettings
+from tests.ui.fresh_app import run_in_fresh_app
 
 
 def _fill(services: Services, n: int) -> list[int]:
@@ -195,26 +193,11 @@ LOADED_LATER = (
 
 
 def test_the_window_starts_without_what_its_first_page_does_not_need(tmp_path: Path) -> None:
-    code = (
-        "import sys\n"
-        "from PySide6.QtCore import QSettings\n"
-        "from leaddesk.app import build_services\n"
-        "from leaddesk.models.database import open_database\n"
-        "from leaddesk.ui.application import make_application\n"
-        "from leaddesk.ui.context import AppContext\n"
+    body = (
         "from leaddesk.ui.main_window import MainWindow\n"
-        "from leaddesk.ui.pc_settings import PcSettings\n"
-        "app = make_application()\n"
-        f"db = open_database('sqlite:///{tmp_path / 'x.sqlite3'}')\n"
-        f"pc = PcSettings(QSettings('{tmp_path / 'pc.ini'}', QSettings.Format.IniFormat))\n"
-        "window = MainWindow(AppContext(build_services(db), pc), defer_pages=True)\n"
+        "window = MainWindow(ctx, defer_pages=True)\n"
         "window.show()\n"
         "app.processEvents()\n"
         f"print(*[m for m in {LOADED_LATER!r} if m in sys.modules])\n"
     )
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LEADDESK_DATA_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == []
+    assert run_in_fresh_app(tmp_path, body).stdout.split() == []
