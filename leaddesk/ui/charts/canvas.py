@@ -94,9 +94,13 @@ class ChartCanvas(QWidget):
         """The chart's texts (title, labels, values), as a screen reader reads them."""
         return self.image.texts if self.image is not None else ()
 
+    def pixel_ratio(self) -> float:
+        """Physical pixels per logical pixel of the screen the canvas is on."""
+        return self.devicePixelRatioF() or 1.0
+
     def figure_size(self) -> tuple[int, int]:
         """The size in (physical) pixels a chart is shown at here now."""
-        ratio = self.devicePixelRatioF() or 1.0
+        ratio = self.pixel_ratio()
         return round(self.width() * ratio), round(self.height() * ratio)
 
     def needs_new_image(self) -> bool:

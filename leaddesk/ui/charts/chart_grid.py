@@ -88,7 +88,7 @@ class ChartGrid(QWidget):
         """A function for a worker thread that renders the named charts of its data at the sizes the
         canvases have now (read here, on the GUI thread); None if cancelled meanwhile."""
         sizes = self.figure_sizes()
-        ratios = {name: canvas.devicePixelRatioF() or 1.0 for name, canvas in self.canvases.items()}
+        ratios = {name: canvas.pixel_ratio() for name, canvas in self.canvases.items()}
         renderer = self.renderer
 
         def render(
@@ -111,7 +111,7 @@ class ChartGrid(QWidget):
 
     def _render_resized(self) -> None:
         jobs = [
-            ChartJob(name, *self._sources[name], canvas.figure_size(), canvas.devicePixelRatioF() or 1.0)
+            ChartJob(name, *self._sources[name], canvas.figure_size(), canvas.pixel_ratio())
             for name, canvas in self.canvases.items()
             if canvas.needs_new_image() and name in self._sources and min(canvas.figure_size()) >= 10
         ]
