@@ -427,7 +427,7 @@ class ImportService:
             self._backup("pre-import")
         started = time.perf_counter()
         try:
-            with self._db.writing() as session:
+            with self._db.writing(bulk=not settings.dry_run) as session:
                 result = self._write(session, table, mapping, settings, progress, should_cancel)
                 result = replace(result, seconds=time.perf_counter() - started)
                 if settings.dry_run:
@@ -648,7 +648,7 @@ class ImportService:
         self.batch(batch_id)  # a clear message for an unknown batch, before the backup
         if self._backup is not None:
             self._backup("pre-undo")
-        with self._db.writing() as session:
+        with self._db.writing(bulk=True) as session:
             result, restored = undo_batch(
                 session, batch_id, actor_id=actor_id, now=self._clock(), keep_worked=keep_worked
             )
