@@ -3,6 +3,7 @@ and (for the GUI) the main window. Nothing else looks things up globally."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,10 +21,11 @@ from leaddesk.services.maintenance_service import MaintenanceService, backups_di
 from leaddesk.services.saved_filter_service import SavedFilterService
 from leaddesk.services.scoring_service import ScoringService
 from leaddesk.services.settings_service import SettingsService
-from leaddesk.services.sla.sla_service import SlaService
 from leaddesk.services.team_service import TeamService
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from leaddesk.services.charts.render_processes import ChartRenderer
     from leaddesk.services.demo_service import DemoService
     from leaddesk.services.export.leads_export import LeadExportService
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from leaddesk.services.pipeline_service import PipelineService
     from leaddesk.services.privacy_service import PrivacyService
     from leaddesk.services.reporting.reporting_service import ReportingService
+    from leaddesk.services.sla.sla_service import SlaService
 
 
 @dataclass
@@ -46,7 +49,6 @@ class Services:
     lifecycle: LifecycleService
     leads: LeadQueryService
     settings: SettingsService
-    sla: SlaService
     scoring: ScoringService
     saved_filters: SavedFilterService
     duplicates: DuplicateService
@@ -56,6 +58,13 @@ class Services:
 
     # Services whose modules are heavy to import (spreadsheets, charts, phone numbers…) are built on first
     # use, so the window opens without loading them.
+
+    @cached_property
+    def sla(self) -> SlaService:
+        # (the window's first page shows no SLA figure: the service loads once that page is up)
+        from leaddesk.services.sla.sla_service import SlaService
+
+        return SlaService(self.db, self.clock)
 
     @cached_property
     def demo(self) -> DemoService:
@@ -136,11 +145,8 @@ def build_services(db: Database, clock: Clock = system_clock) -> Services:
     scoring = ScoringService(db, clock)
     # New, edited and touched leads are scored in the same transaction that changed them.
     lifecycle.add_hook(scoring.on_leads_changed)
-    sla = SlaService(db, clock)
-    # Every change to a lead's history recomputes its SLA clocks in the same transaction.
-    lifecycle.add_hook(sla.refresh_clocks, deferrable=True)
     maintenance = MaintenanceService(db, clock)
-    return Services(
+    services = Services(
         db=db,
         clock=clock,
         team=TeamService(db, clock),
@@ -148,12 +154,18 @@ def build_services(db: Database, clock: Clock = system_clock) -> Services:
         lifecycle=lifecycle,
         leads=LeadQueryService(db),
         settings=SettingsService(db, clock),
-        sla=sla,
         scoring=scoring,
         saved_filters=SavedFilterService(db),
         duplicates=DuplicateService(db),
         maintenance=maintenance,
     )
+
+    def refresh_clocks(session: Session, lead_ids: Sequence[int]) -> None:
+        services.sla.refresh_clocks(session, lead_ids)
+
+    # Every change to a lead's history recomputes its SLA clocks in the same transaction.
+    lifecycle.add_hook(refresh_clocks, deferrable=True)
+    return services
 
 
 def open_services(

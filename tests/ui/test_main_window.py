@@ -189,6 +189,7 @@ LOADED_LATER = (
     "leaddesk.services.pipeline_service",
     "leaddesk.services.retention_service",
     "leaddesk.services.privacy_service",
+    "leaddesk.services.sla.sla_service",
 )
 
 
