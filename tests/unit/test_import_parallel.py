@@ -87,3 +87,39 @@ def test_workers_and_the_writer_build_the_same_leads(services_for: Any, tmp_path
     assert _dump(serial) == _dump(parallel)
     assert serial.scoring.rescore().changed == 0
     assert parallel.scoring.rescore().changed == 0
+
+
+def _second_list() -> list[list[Any]]:
+    """Rows of people the first import brought in (by email, some with changes), and new people."""
+    rows: list[list[Any]] = []
+    for i in range(0, 120, 2):
+        email = f"p{i}@example.it" if i % 7 else f"p{i - 1}@example.it"
+        rows.append(
+            [f"Nome{i}", f"Cognome{i % 9}", email.upper(), None, f"Ditta {i % 11}", "CTO", None, None,
+             None, None, None, f"aggiornata {i}" if i % 4 == 0 else None]
+        )  # fmt: skip
+    for i in range(300, 340):
+        rows.append(
+            [f"Nuovo{i}", "Cliente", f"n{i}@example.it", f"+39 347 {i:07d}", "Ditta Nuova", "CEO", 12,
+             None, None, None, None, None]
+        )  # fmt: skip
+    return rows
+
+
+def test_rows_of_leads_already_in_the_database_merge_alike_on_both_paths(
+    services_for: Any, tmp_path: Path
+) -> None:
+    first = write_xlsx(tmp_path / "lista.xlsx", [HEADERS, *_rows()])
+    second = write_xlsx(tmp_path / "di_nuovo.xlsx", [HEADERS, *_second_list()])
+    serial = services_for("serial")
+    parallel = services_for("parallel")
+    for services in (serial, parallel):
+        _import(services, first, PrepareOptions(workers=1))
+    one = serial.imports.import_file(second, ImportSettings(prepare=PrepareOptions(workers=1)))
+    two = parallel.imports.import_file(
+        second, ImportSettings(prepare=PrepareOptions(workers=2, parallel_threshold=10))
+    )
+    assert (one.created, one.duplicates, one.updated) == (two.created, two.duplicates, two.updated)
+    assert one.created == 40 and one.duplicates == 60 and one.updated > 0
+    assert one.errors == two.errors
+    assert _dump(serial) == _dump(parallel)

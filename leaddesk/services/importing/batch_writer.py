@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
@@ -256,6 +257,14 @@ class WriterSetup:
     now: dt.datetime
 
 
+def _file_of(conn: Connection) -> str | None:
+    """The SQLite database file `conn` writes (for the workers' read-only look), else None."""
+    if conn.dialect.name != "sqlite":
+        return None
+    name = conn.engine.url.database
+    return name if name and Path(name).is_file() else None
+
+
 class BatchWriter:
     """Writes an import's chunks inside one transaction; `finish()` writes what spans chunks."""
 
@@ -282,6 +291,7 @@ class BatchWriter:
             members=members,
             column_of=tuple(sorted(column_of.items())),
             dialect=self._dialect,
+            probe_db=_file_of(self._conn),
         )
         self._builder = LeadBuilder(self.spec, self._conn.dialect)
         self._campaigns: dict[str, int] = {}

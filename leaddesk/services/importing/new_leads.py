@@ -10,7 +10,8 @@ A built row (`BuiltRow`) carries the lead's column values without its id (the wr
 file order), its events without the lead id, and the row itself (pickled) for the writer's slow path:
 a row that merges into another, a lead that a later row merges into, and a row naming its own campaign
 (campaigns are found or created in the database) are handled by the writer from the `PreparedRow`, with
-the same `LeadBuilder`, so both paths store the same values.
+the same `LeadBuilder`, so both paths store the same values. A worker does not build a row whose email
+is already a live lead's (`known_emails`): the writer merges it (or builds it, should it be new after all).
 
 On SQLite the values are already in the driver's form (each through its column type's bind processor):
 SQLAlchemy's per-row parameter processing would cost the writer more than SQLite's own work.
@@ -124,6 +125,8 @@ class LeadSpec:
     column_of: tuple[tuple[str, str], ...]
     #: The database dialect's name: on SQLite built values are in the driver's form.
     dialect: str
+    #: The SQLite file, for the workers' look at the leads it already holds (`known_emails`); else None.
+    probe_db: str | None = None
 
 
 @dataclass(slots=True)
@@ -348,13 +351,17 @@ class LeadBuilder:
         """EVENT_COLUMNS[1:] values of an event, in the driver's form."""
         return self._event_values([event[k] for k in EVENT_COLUMNS[1:]])
 
-    def build(self, row: PreparedRow, packed: bool) -> BuiltRow:
-        """The row as a new lead of the import's campaign (or for the writer's slow path)."""
+    def build(
+        self, row: PreparedRow, packed: bool, keys: RowKeys | None = None, *, merges: bool = False
+    ) -> BuiltRow:
+        """The row as a new lead of the import's campaign (or for the writer's slow path). `merges`: the
+        row's email is a live lead's (`known_emails`), so it is not built."""
         source: bytes | PreparedRow = pack_row(row) if packed else row
-        keys = row_keys(row.profile)
+        keys = keys or row_keys(row.profile)
         campaign = row.history.get("campaign")
-        if isinstance(campaign, str) and campaign.strip():
-            # The campaign is found or created by name in the database: the writer builds this one.
+        if merges or (isinstance(campaign, str) and campaign.strip()):
+            # A duplicate, or the campaign is found or created by name in the database: the writer builds
+            # this one if it is a new lead.
             return BuiltRow(row.row_number, keys, None, (), False, (), row.errors, source)
         warnings: list[RowError] = []
         lead = self.new_lead(row, keys.name, self.spec.campaign_id, warnings)

@@ -363,10 +363,19 @@ def _work(plan: _Plan, store: RowStore, chunk_indexes: tuple[int, ...], spec: Le
 
 
 def _build(spec: LeadSpec, chunk: PreparedChunk, *, packed: bool) -> tuple[list[tuple[Any, ...]], Any]:
-    from leaddesk.services.importing.new_leads import builder_for
+    from leaddesk.services.importing.new_leads import builder_for, row_keys
 
     build = builder_for(spec).build
-    built = [tuple(build(row, packed)) for row in chunk.rows]
+    keys = [row_keys(row.profile) for row in chunk.rows]
+    known: set[str] = set()
+    if packed and spec.probe_db is not None:  # in a worker: skip the rows that will merge
+        from leaddesk.services.importing.known_emails import known_emails
+
+        known = known_emails(spec.probe_db, (k.email for k in keys if k.email))
+    built = [
+        tuple(build(row, packed, key, merges=key.email in known))
+        for row, key in zip(chunk.rows, keys, strict=True)
+    ]
     rejected = [(r.row_number, r.errors, r.values) for r in chunk.rejected]
     return built, rejected
 
