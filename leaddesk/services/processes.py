@@ -37,6 +37,16 @@ def process_context() -> ForkServerContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
+def start_fork_server() -> None:
+    """Start the fork server now instead of at the first reader or worker (which then waits about half a
+    second for it to load `PRELOAD`): it loads them in its own process while the caller goes on. Returns
+    at once; nothing to do where there is no fork server."""
+    if isinstance(process_context(), ForkServerContext):
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def fresh_process_context() -> SpawnContext:
     """Children that start from a fresh interpreter, with nothing loaded but what they import."""
     return multiprocessing.get_context("spawn")

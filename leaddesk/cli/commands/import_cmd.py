@@ -95,11 +95,12 @@ def run_import(args: argparse.Namespace) -> int:
     from leaddesk.domain.enums import DuplicatePolicy
     from leaddesk.domain.errors import NotFoundError
     from leaddesk.services.importing import PrepareOptions
-    from leaddesk.services.importing.import_service import ImportSettings
+    from leaddesk.services.importing.import_service import ImportService, ImportSettings
 
     path = Path(args.file)
     if not path.is_file():
         raise NotFoundError(f"There is no file {path}.")
+    ImportService.get_ready()  # the reader's fork server starts while the database opens
     services = open_services(args.db)
     try:
         zone = args.time_zone or services.sla.current_policy().calendar.tz

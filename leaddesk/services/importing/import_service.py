@@ -70,6 +70,7 @@ from leaddesk.services.importing.problems import Cancelled
 from leaddesk.services.importing.rejected_rows import HELPER_HEADERS, write_rejected_rows
 from leaddesk.services.importing.table_reading import RawTable, WorkbookInfo, inspect_file, read_table
 from leaddesk.services.importing.undo import UndoResult, undo_batch
+from leaddesk.services.processes import start_fork_server
 
 #: `progress(phase, done, total)`: phase is READING (bytes or rows read), IMPORTING (rows written) or
 #: FINISHING (scores and SLA clocks).
@@ -246,6 +247,12 @@ class ImportService:
         self.limits = limits
 
     # --- reading (the reading side, with this service's limits) --------------------------------------
+
+    @staticmethod
+    def get_ready() -> None:
+        """Start the helper processes' fork server ahead of the first read (the import wizard, as it
+        opens; the CLI, before it opens the database), so that reading a file does not wait for it."""
+        start_fork_server()
 
     def inspect(self, path: str | Path, *, should_cancel: CancelCheck | None = None) -> WorkbookInfo:
         return inspect_file(path, limits=self.limits, should_cancel=should_cancel)

@@ -80,6 +80,8 @@ class ImportWizard(QDialog):
         self.resize(980, 640)
         self._ctx = ctx
         self._service = ctx.services.imports
+        # The reader's helper process gets ready while the user picks a file (it returns at once).
+        self._service.get_ready()
         self._on_show_leads = on_show_leads
         self.table: RawTable | None = None
         self.check_result: ImportCheck | None = None
