@@ -71,7 +71,9 @@ class Database:
         self.write_gate: Callable[[], None] | None = None
         #: Runs a job off the caller's thread (the background WAL checkpoint after a bulk write).
         self.run_in_background: Callable[[Callable[[], None]], None] = self._start_thread
-        self._checkpointer: threading.Thread | None = None
+        self._checkpointers: list[threading.Thread] = []
+        self._checkpoints_lock = threading.Lock()
+        self._closing = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,26 +107,38 @@ class Database:
         if self.write_gate is not None:
             self.write_gate()
         with self._write_factory() as session, session.begin():
-            if bulk and self.is_sqlite:
+            if bulk and self._has_file:
                 from leaddesk.storage.wal_checkpoints import defer_checkpoint
 
                 defer_checkpoint(session.connection(), self._checkpoint_in_background)
             yield session
 
+    @property
+    def _has_file(self) -> bool:
+        # (an in-memory database has no log to copy, and a checkpoint thread's own connection would
+        # make its single-connection pool drop the one that holds the data)
+        path = self.sqlite_path
+        return path is not None and str(path) != ":memory:"
+
     def _checkpoint_in_background(self) -> None:
         from leaddesk.storage.wal_checkpoints import checkpoint
 
+        if self._closing:  # the file is being closed: closing it checkpoints anyway
+            return
         self.run_in_background(lambda: checkpoint(self.engine))
 
     def _start_thread(self, job: Callable[[], None]) -> None:
         thread = threading.Thread(target=job, name="leaddesk-wal-checkpoint", daemon=True)
-        self._checkpointer = thread
+        with self._checkpoints_lock:
+            self._checkpointers = [t for t in self._checkpointers if t.is_alive()]
+            self._checkpointers.append(thread)
         thread.start()
 
     def wait_for_checkpoint(self, timeout: float | None = None) -> None:
-        """Wait for the background checkpoint a bulk write started, if any is still running."""
-        thread = self._checkpointer
-        if thread is not None:
+        """Wait for the background checkpoints bulk writes started, if any is still running."""
+        with self._checkpoints_lock:
+            threads = list(self._checkpointers)
+        for thread in threads:
             thread.join(timeout)
 
     def write(self, work: Callable[[Session], T], *, retries: int = 3) -> T:
@@ -143,8 +157,10 @@ class Database:
     def dispose(self) -> None:
         # A checkpoint under way finishes first (about a second at most): the file is then complete on
         # its own when the app has closed.
+        self._closing = True
         self.wait_for_checkpoint()
         self.engine.dispose()
+        self._closing = False  # (a disposed engine opens new connections if it is used again)
 
 
 # --- engine ------------------------------------------------------------------------------------------

@@ -50,7 +50,10 @@ def install_checkpoint_restore(engine: Engine) -> None:
             dbapi_connection.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
         except sqlite3.Error:  # a connection that broke is discarded by the pool anyway
             log.warning("could not restore wal_autocheckpoint on a returned connection", exc_info=True)
-        then()
+        try:
+            then()
+        except Exception:  # the write is committed; its checkpoint is only deferred to the next one
+            log.warning("could not start the background WAL checkpoint", exc_info=True)
 
 
 def checkpoint(engine: Engine) -> None:

@@ -4,9 +4,11 @@ look reads the file as committed, so the import's own transaction does not chang
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from leaddesk.app import build_services
@@ -14,11 +16,21 @@ from leaddesk.domain.clock import FixedClock
 from leaddesk.domain.enums import Stage
 from leaddesk.domain.records import LeadDraft
 from leaddesk.domain.scoring import ScoringRules
+from leaddesk.services.importing import known_emails as known_emails_module
 from leaddesk.services.importing.known_emails import known_emails
 from leaddesk.services.importing.new_leads import LeadSpec
 from leaddesk.services.importing.prepared_rows import PreparedChunk, PreparedRow, _build, _unpack_built
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _close_lookups() -> Iterator[None]:
+    """The look keeps one connection per file for a worker's life; here, for one test only."""
+    yield
+    for conn in known_emails_module._connections.values():
+        conn.close()
+    known_emails_module._connections.clear()
 
 
 def _spec(probe_db: str | None) -> LeadSpec:
@@ -68,3 +80,25 @@ def test_the_look_sees_the_file_as_committed(sqlite_db: Any, clock: FixedClock) 
 
 def test_a_failed_look_builds_every_row(tmp_path: Path) -> None:
     assert known_emails(str(tmp_path / "missing.sqlite3"), ["anna@example.it"]) == set()
+    assert known_emails("relative.sqlite3", ["anna@example.it"]) == set()  # no file URI for it
+
+
+def test_an_import_over_a_relative_url_uses_the_workers(
+    clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leaddesk.models.database import open_database
+    from leaddesk.services.importing import PrepareOptions
+    from leaddesk.services.importing.import_service import ImportSettings
+    from tests.import_files.builders import write_xlsx
+
+    monkeypatch.chdir(tmp_path)
+    services = build_services(open_database("sqlite:///relative.sqlite3"), clock)
+    rows = [["Nome", "Email"], *([f"Persona {i}", f"persona{i}@example.it"] for i in range(200))]
+    path = write_xlsx(tmp_path / "lista.xlsx", rows)
+    settings = ImportSettings(prepare=PrepareOptions(workers=2, parallel_threshold=10))
+    try:
+        assert services.imports.import_file(path, settings).created == 200
+        again = services.imports.import_file(path, settings)
+        assert (again.created, again.duplicates) == (0, 200)
+    finally:
+        services.db.dispose()

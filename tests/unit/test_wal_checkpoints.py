@@ -8,6 +8,7 @@ checkpoint.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,13 +101,51 @@ def test_an_import_commits_without_waiting_for_the_checkpoint(
     assert len(jobs) == 1
 
 
-def test_a_real_background_checkpoint_finishes_before_the_database_closes(tmp_path: Path) -> None:
+def test_dispose_waits_for_every_background_checkpoint(tmp_path: Path) -> None:
     from leaddesk.models.database import open_database
 
-    path = tmp_path / "bulk.sqlite3"
-    db = open_database(f"sqlite:///{path}")
-    before = os.path.getsize(path)
+    db = open_database(f"sqlite:///{tmp_path / 'bulk.sqlite3'}")
+    finished: list[int] = []
+    start = db.run_in_background
+    pauses = [0.6, 0.1]  # the first one started ends last
+
+    def slow(job: Callable[[], None]) -> None:
+        pause = pauses.pop(0)
+
+        def run() -> None:
+            time.sleep(pause)
+            job()
+            finished.append(1)
+
+        start(run)
+
+    db.run_in_background = slow
     _fill(db, bulk=True)
-    db.dispose()  # waits for the checkpoint thread
-    assert os.path.getsize(path) - before > ROWS * 1000
-    assert not Path(f"{path}-wal").exists() or os.path.getsize(f"{path}-wal") == 0
+    _fill(db, bulk=True)  # a second one while the first still runs
+    db.dispose()
+    assert finished == [1, 1]
+
+
+def test_a_checkpoint_that_cannot_start_leaves_the_write_committed(
+    sqlite_db: Any, jobs: list[Callable[[], None]]
+) -> None:
+    def refuse(_job: Callable[[], None]) -> None:
+        raise RuntimeError("can't start new thread")
+
+    sqlite_db.run_in_background = refuse
+    _fill(sqlite_db, bulk=True)  # no error: the write is committed, its checkpoint comes later
+    with sqlite_db.reading() as s:
+        assert s.execute(text("SELECT count(*) FROM ballast")).scalar_one() == ROWS
+    assert sqlite_db.engine.pool.checkedout() == 0
+    assert _autocheckpoint(sqlite_db) == 1000
+
+
+def test_an_in_memory_database_is_not_deferred() -> None:
+    from leaddesk.models.database import Database, create_database_engine
+
+    db = Database(create_database_engine("sqlite://"))
+    collected: list[Callable[[], None]] = []
+    db.run_in_background = collected.append
+    _fill(db, bulk=True)
+    assert collected == []
+    db.dispose()

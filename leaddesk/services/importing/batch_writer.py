@@ -262,7 +262,8 @@ def _file_of(conn: Connection) -> str | None:
     if conn.dialect.name != "sqlite":
         return None
     name = conn.engine.url.database
-    return name if name and Path(name).is_file() else None
+    # Absolute: a relative URL (sqlite:///leads.db) is relative to this process's folder.
+    return str(Path(name).resolve()) if name and Path(name).is_file() else None
 
 
 class BatchWriter:

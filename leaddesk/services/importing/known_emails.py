@@ -48,7 +48,7 @@ def known_emails(db_path: str, emails: Iterable[str]) -> set[str]:
             ).fetchall()
             found.update(email for email, live in rows if live)
         return found
-    except sqlite3.Error:
+    except (sqlite3.Error, ValueError, OSError):  # also a path no file URI can name
         log.warning("could not look up known emails in %s; building every row", db_path, exc_info=True)
         stale = _connections.pop(db_path, None)
         if stale is not None:
