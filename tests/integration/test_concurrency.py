@@ -239,8 +239,9 @@ def test_a_deadlock_is_retried_and_both_writes_land(
         f"PostgreSQL deadlock (40P01): attempts {len(attempts)}, errors {sum(e is not None for e in errors)}",
     )
     assert errors == [None, None]
-    # A victim was chosen and retried (rarely both time out together and both are retried).
-    assert 3 <= len(attempts) <= 4
+    # A victim was chosen and retried. Under load a retry can meet the other's retry and deadlock again
+    # (CI saw 5 attempts once); `write` retries each side at most 3 times, so at most 8.
+    assert 3 <= len(attempts) <= 8
     assert totals == {"a": 2, "b": 2}
 
 
