@@ -160,7 +160,7 @@ def insert_tuples(
 #: Values per IN (...) list of the duplicate lookups.
 LOOKUP_CHUNK = 2000
 #: The SQL expression each lookup goes by: the indexed one, exactly.
-_LOOKUP_SQL = {
+LOOKUP_SQL = {
     "email": "lower(email)",
     "phone": "phone",
     "name": "name_company_key",
@@ -182,7 +182,7 @@ def _lookup(conn: Connection, kind: str, values: set[str]) -> dict[str, int]:
         "phone": _leads.c.phone,
         "name": _leads.c.name_company_key,
     }[kind]
-    expr = _LOOKUP_SQL[kind]
+    expr = LOOKUP_SQL[kind]
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         part = ordered[start : start + LOOKUP_CHUNK]
         if sqlite:

@@ -17,10 +17,10 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from leaddesk.services.importing.batch_writer import LOOKUP_CHUNK, LOOKUP_SQL
+
 log = logging.getLogger(__name__)
 
-#: Values per IN (...) list, as in the writer's lookups.
-_CHUNK = 2000
 #: One read-only connection per database file, for the life of the worker process.
 _connections: dict[str, sqlite3.Connection] = {}
 
@@ -38,12 +38,13 @@ def known_emails(db_path: str, emails: Iterable[str]) -> set[str]:
             )
             _connections[db_path] = conn
         found: set[str] = set()
-        for start in range(0, len(wanted), _CHUNK):
-            part = wanted[start : start + _CHUNK]
+        expr = LOOKUP_SQL["email"]
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            part = wanted[start : start + LOOKUP_CHUNK]
             # Only the indexed expression in WHERE (see `batch_writer._lookup`); liveness is read per row.
             rows = conn.execute(
-                "SELECT lower(email), deleted_at IS NULL AND erased_at IS NULL FROM leads "
-                f"WHERE lower(email) IN ({', '.join('?' * len(part))})",
+                f"SELECT {expr}, deleted_at IS NULL AND erased_at IS NULL FROM leads "
+                f"WHERE {expr} IN ({', '.join('?' * len(part))})",
                 part,
             ).fetchall()
             found.update(email for email, live in rows if live)
