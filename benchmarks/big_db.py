@@ -49,7 +49,8 @@ CACHE_DIR = Path(os.environ.get("LEADDESK_BENCH_DIR", Path(tempfile.gettempdir()
 #: 11: the indexes on columns most rows leave empty hold only the rows with a value (`dated_index`); the
 #: search index is filled in bulk and merged into one segment, as the app's rebuild does.
 #: 12: the pipeline board's index covers the closed deals' campaign and reason too.
-FORMAT_VERSION = 12
+#: 13: statistics for the tables the app analyses (`planner_statistics`), not the small ones it leaves.
+FORMAT_VERSION = 13
 SALES_REPS = 12
 CAMPAIGNS = 40
 #: Built by the worker process and copied in at the end.
@@ -370,7 +371,7 @@ def build(path: Path, leads: int, phases: Phases | None = None) -> Phases:
             stderr=subprocess.PIPE,
         )
         _build_leads(conn, phases, worker, sla_path)
-        with phases("ANALYZE (the leads and the small tables)"):
+        with phases("ANALYZE (the leads, as the app does)"):
             _analyze(conn, [t for t in _tables(conn) if t not in WORKER_TABLES])
         with phases("wait for the worker (events, touches, activities, search index)"):
             _out, err = worker.communicate()
@@ -583,10 +584,14 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
 
 
 def _analyze(conn: sqlite3.Connection, tables: list[str]) -> None:
-    """ANALYZE, table by table: the two processes each analyse what they built, and the worker's statistics
-    are copied in (the same rows one ANALYZE of the whole finished file writes)."""
-    for table in tables:
-        conn.execute(f"ANALYZE main.{table}")
+    """The statistics the app itself keeps (`storage.planner_statistics`: every table with indexes and at
+    least `MIN_ROWS` rows, analysed whole), no more: the two processes each analyse what they built, and
+    the worker's statistics are copied in."""
+    from leaddesk.storage.planner_statistics import analyse, stale_tables
+
+    for table in stale_tables(conn):
+        if table in tables:
+            analyse(conn, table)
 
 
 def _copy_parts(conn: sqlite3.Connection, parts_path: Path, phases: Phases) -> None:
@@ -606,8 +611,8 @@ def _copy_parts(conn: sqlite3.Connection, parts_path: Path, phases: Phases) -> N
     conn.execute("COMMIT")
     conn.execute(
         "INSERT INTO main.sqlite_stat1 SELECT * FROM parts.sqlite_stat1 "
-        f"WHERE tbl IN ({', '.join('?' * len(WORKER_TABLES + FTS_SHADOW))})",
-        WORKER_TABLES + FTS_SHADOW,
+        f"WHERE tbl IN ({', '.join('?' * len(WORKER_TABLES))})",
+        WORKER_TABLES,
     )
     for name, wall, cpu in conn.execute("SELECT name, wall, cpu FROM parts.worker_phases").fetchall():
         phases.times[f"worker: {name}"] = (wall, cpu)
@@ -670,7 +675,7 @@ def run_worker(stage_path: Path, parts_path: Path, sla_path: Path) -> None:
             conn.execute(statement)
         conn.execute("COMMIT")
     with phases("ANALYZE"):
-        _analyze(conn, [*WORKER_TABLES, *FTS_SHADOW])
+        _analyze(conn, list(WORKER_TABLES))
     conn.execute("CREATE TABLE worker_phases (name TEXT, wall REAL, cpu REAL)")
     conn.executemany("INSERT INTO worker_phases VALUES (?, ?, ?)", [(k, *v) for k, v in phases.times.items()])
     conn.close()

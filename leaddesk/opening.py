@@ -193,6 +193,9 @@ class ReadOnlyDatabase(Database):
     def write(self, work: Any, *, retries: int = 3) -> Any:
         self._refuse()
 
+    def refresh_statistics(self) -> list[str]:
+        return []  # the LeadDesk that writes the file keeps its statistics
+
 
 @dataclass
 class OpenedDatabase:

@@ -69,10 +69,11 @@ class Database:
         #: Called before every write; the opening sequence uses it to hold writes until the integrity
         #: check that runs after the window shows has passed (and to refuse them if it failed).
         self.write_gate: Callable[[], None] | None = None
-        #: Runs a job off the caller's thread (the background WAL checkpoint after a bulk write).
+        #: Runs a job off the caller's thread: the WAL checkpoint and statistics after a bulk write, the
+        #: statistics once the window is up.
         self.run_in_background: Callable[[Callable[[], None]], None] = self._start_thread
-        self._checkpointers: list[threading.Thread] = []
-        self._checkpoints_lock = threading.Lock()
+        self._background: list[threading.Thread] = []
+        self._background_lock = threading.Lock()
         self._closing = False
 
     @property
@@ -125,19 +126,34 @@ class Database:
 
         if self._closing:  # the file is being closed: closing it checkpoints anyway
             return
-        self.run_in_background(lambda: checkpoint(self.engine))
+
+        def job() -> None:
+            checkpoint(self.engine)
+            self.refresh_statistics()  # a bulk write is what makes a table grow
+
+        self.run_in_background(job)
+
+    def refresh_statistics(self) -> list[str]:
+        """Analyse the tables whose query-planner statistics are missing or stale (SQLite; see
+        `storage.planner_statistics`); the tables analysed. Seconds on a large database: call it off the
+        GUI thread. Stops between tables once the database is being closed."""
+        if not self._has_file:
+            return []
+        from leaddesk.storage.planner_statistics import refresh_statistics
+
+        return refresh_statistics(self.engine, stop=lambda: self._closing)
 
     def _start_thread(self, job: Callable[[], None]) -> None:
-        thread = threading.Thread(target=job, name="leaddesk-wal-checkpoint", daemon=True)
-        with self._checkpoints_lock:
-            self._checkpointers = [t for t in self._checkpointers if t.is_alive()]
-            self._checkpointers.append(thread)
+        thread = threading.Thread(target=job, name="leaddesk-background", daemon=True)
+        with self._background_lock:
+            self._background = [t for t in self._background if t.is_alive()]
+            self._background.append(thread)
         thread.start()
 
-    def wait_for_checkpoint(self, timeout: float | None = None) -> None:
-        """Wait for the background checkpoints bulk writes started, if any is still running."""
-        with self._checkpoints_lock:
-            threads = list(self._checkpointers)
+    def wait_for_background(self, timeout: float | None = None) -> None:
+        """Wait for the background jobs (checkpoints, statistics) still running, if any."""
+        with self._background_lock:
+            threads = list(self._background)
         for thread in threads:
             thread.join(timeout)
 
@@ -156,9 +172,9 @@ class Database:
 
     def dispose(self) -> None:
         # A checkpoint under way finishes first (about a second at most): the file is then complete on
-        # its own when the app has closed.
+        # its own when the app has closed. A statistics refresh under way stops (`_closing`).
         self._closing = True
-        self.wait_for_checkpoint()
+        self.wait_for_background()
         self.engine.dispose()
         self._closing = False  # (a disposed engine opens new connections if it is used again)
 

@@ -129,6 +129,7 @@ class DemoService:
                 if progress and (i % 50 == 0 or i == leads - 1):
                     progress(i + 1, leads)
             step_clock.set(now)
+        self._db.refresh_statistics()  # the tables went from empty to full: the planner needs to know
         return DemoSummary(leads=leads, campaigns=len(campaigns), members=len(members))
 
     @staticmethod

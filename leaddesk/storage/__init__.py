@@ -11,4 +11,6 @@ one module never drags in the others' dependencies, e.g. keyring):
 - `file_permissions` owner-only data folder and files (POSIX)
 - `pg_backup`        pg_dump backups of a PostgreSQL team database
 - `secrets`          the PostgreSQL password in the system keyring
+- `wal_checkpoints`  the write-ahead log copied into the file after a bulk write, off the writer's thread
+- `planner_statistics` SQLite's ANALYZE statistics, refreshed when a table has grown
 """

@@ -3,6 +3,7 @@ place), File → Back up now / Restore… / Check database, the daily chores and
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -95,6 +96,34 @@ def _close_window(window: MainWindow | None, services: Services) -> None:
 
 
 # --- the start sequence ------------------------------------------------------------------------------
+
+
+def test_the_window_brings_the_planner_statistics_up_to_date_once_the_file_is_checked(
+    qtbot, modals: ModalDriver, tmp_path: Path, pc_settings: PcSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from leaddesk.storage import planner_statistics
+
+    monkeypatch.setattr(planner_statistics, "MIN_ROWS", 10)
+    path = tmp_path / "leads.sqlite3"
+    make_db(path, 30)
+
+    def leads_analysed() -> bool:
+        conn = sqlite3.connect(path)
+        try:
+            return "leads" in planner_statistics.analysed_rows(conn)
+        finally:
+            conn.close()
+
+    assert not leads_analysed()
+    modals.on(IdentityDialog, lambda d: d.reject())
+    startup = StartUp(str(path), pc=pc_settings)
+    services = startup.open()
+    assert services is not None and services.opened is not None and services.opened.pending_check
+    window = start_window(services, startup, pc_settings, first_start=False)
+    try:
+        qtbot.waitUntil(leads_analysed, timeout=10_000)
+    finally:
+        _close_window(window, services)
 
 
 def test_a_locked_database_offers_to_open_read_only(
