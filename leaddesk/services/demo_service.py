@@ -236,6 +236,9 @@ class DemoService:
             return t
 
         lead_id = life.create_lead(self._draft(rng, campaign.id, mk), actor_id=mk, at=at(created))
+        # Held for the lead's whole story: a session keeps only weak references to objects it has
+        # flushed, so each step would otherwise read the lead back from the database.
+        held = life._session.get(Lead, lead_id) if life._session is not None else None  # noqa: F841
         for _ in range(rng.randint(0, 3)):
             seen = tl.after(created, -400, 0) or created
             content, kind = rng.choice(data.CONTENTS)
