@@ -108,6 +108,8 @@ MOVES = (
 #: it (measured here, whole build: 49 s with 16 MB, 60 s with 2 GB; four of the leads' indexes alone:
 #: 8.5 s against 12.3 s). The tables stay in the operating system's file cache.
 CACHE_KIB = 16_000
+#: Memory-map up to this much of each file the build writes (more than the finished database).
+MMAP_BYTES = 4 << 30
 
 SlaRow = tuple[str, str, str, str, str | None, int]
 
@@ -303,6 +305,9 @@ def _connect(path: Path | str, cache_kib: int, started: float, label: str = "") 
         "synchronous = OFF",
         f"cache_size = -{cache_kib}",
         "temp_store = MEMORY",
+        # Read the file through a memory map, not a copy per page: each CREATE INDEX reads the whole
+        # table (measured: five of the leads' indexes 12 % faster).
+        f"mmap_size = {MMAP_BYTES}",
     ):
         conn.execute(f"PRAGMA {pragma}")
     return conn
