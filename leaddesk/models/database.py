@@ -75,6 +75,7 @@ class Database:
         self._background: list[threading.Thread] = []
         self._background_lock = threading.Lock()
         self._closing = False
+        self._statistics_lock = threading.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,12 +137,17 @@ class Database:
     def refresh_statistics(self) -> list[str]:
         """Analyse the tables whose query-planner statistics are missing or stale (SQLite; see
         `storage.planner_statistics`); the tables analysed. Seconds on a large database: call it off the
-        GUI thread. Stops between tables once the database is being closed."""
-        if not self._has_file:
+        GUI thread. Stops once the database is being closed; returns at once if another refresh is under
+        way (the start-up one and an import's may meet: the second would only analyse the same tables
+        again)."""
+        if not self._has_file or not self._statistics_lock.acquire(blocking=False):
             return []
-        from leaddesk.storage.planner_statistics import refresh_statistics
+        try:
+            from leaddesk.storage.planner_statistics import refresh_statistics
 
-        return refresh_statistics(self.engine, stop=lambda: self._closing)
+            return refresh_statistics(self.engine, stop=lambda: self._closing)
+        finally:
+            self._statistics_lock.release()
 
     def _start_thread(self, job: Callable[[], None]) -> None:
         thread = threading.Thread(target=job, name="leaddesk-background", daemon=True)

@@ -146,3 +146,10 @@ def test_demo_data_comes_with_statistics(tmp_path: Path, monkeypatch: pytest.Mon
         assert _leads_stats(services.db) != []
     finally:
         services.close()
+
+
+def test_a_refresh_under_way_is_not_run_twice(sqlite_db: Any) -> None:
+    _add_leads(sqlite_db, 2 * MIN_ROWS)
+    with sqlite_db._statistics_lock:  # as while the start-up refresh runs on its thread
+        assert sqlite_db.refresh_statistics() == []
+    assert sqlite_db.refresh_statistics() == ["leads"]
