@@ -36,6 +36,15 @@ EDITABLE_FIELDS = (*PROFILE_FIELD_NAMES, "campaign_id", "marketing_owner_id", "c
 ROUND_ROBIN_KEY = "round_robin"
 
 
+def _cents(value: Decimal | None) -> Decimal | None:
+    """A money amount as the lead stores it (to the cent), so the lead and its events say the same
+    whether the lead was read back from the database or is still the object this transaction set."""
+    return None if value is None else value.quantize(_CENT)
+
+
+_CENT = Decimal("0.01")
+
+
 def _json_safe(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -658,6 +667,7 @@ class LifecycleService:
     ) -> None:
         if expected_value is not None and expected_value < 0:
             raise ValidationError("The expected value cannot be negative.")
+        expected_value = _cents(expected_value)
 
         def step(s: Session, lead: Lead, when: datetime) -> None:
             self._move(
@@ -683,7 +693,7 @@ class LifecycleService:
     ) -> None:
         def step(s: Session, lead: Lead, when: datetime) -> None:
             if value is not None:
-                lead.expected_value = value
+                lead.expected_value = _cents(value)
             self._move(s, lead, "win", when, actor_id, details={"value": lead.expected_value})
 
         self._apply_each([lead_id], step, at)

@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from leaddesk.domain.clock import Clock, system_clock
 from leaddesk.domain.errors import NotFoundError
@@ -72,6 +74,17 @@ _FACTS_WITH_TOUCHES = (
     .where(_leads.c.id.in_(bindparam("ids", expanding=True)), _leads.c.erased_at.is_(None))
     .group_by(*_FACT_COLUMNS, _touches.c.content_type)
 )
+
+
+def _show_to_session(session: Session, changes: Sequence[dict[str, int]]) -> None:
+    """Put the scores just written with SQL on the leads the session also holds as objects: a later step
+    of the same transaction reads the object (a handoff records the lead's score, and the SLA picks its
+    rule by it), and the session would otherwise keep the score it loaded."""
+    held = session.identity_map
+    for change in changes:
+        lead = held.get(identity_key(Lead, change["b_id"]))
+        if lead is not None:
+            set_committed_value(lead, "score", change["b_score"])
 
 
 @dataclass(slots=True)
@@ -224,6 +237,7 @@ class ScoringService:
                     changes.append({"b_id": lead_id, "b_score": score})
             if changes:
                 conn.execute(_SET_SCORE, changes)
+                _show_to_session(session, changes)
 
     def rescore(
         self,

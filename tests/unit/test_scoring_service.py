@@ -44,6 +44,32 @@ def test_new_and_touched_leads_are_scored_by_the_hook(db: Database, clock: Fixed
     assert b.hot
 
 
+def test_a_later_step_of_the_same_transaction_sees_the_score_the_hook_wrote(
+    db: Database, clock: FixedClock
+) -> None:
+    """The hook writes scores with SQL; a lead the transaction also holds as an object (a batch of
+    moves, the demo) must show that score to the next step: the handoff records it for the SLA."""
+    from leaddesk.domain.enums import Role
+    from leaddesk.models import LeadEvent
+
+    svc = build_services(db, clock)
+    owner = svc.team.add_member("Marco Vendite", Role.SALES).id
+    with svc.lifecycle.batch() as life:
+        lead_id = life.create_lead(LeadDraft(first_name="Anna", email="a@x.it", job_title="CEO"))
+        assert life._session is not None
+        held = life._session.get(Lead, lead_id)  # kept alive across the steps
+        life.add_touch(lead_id, None, content="Demo", content_type="demo_request", at=clock())
+        life.qualify([lead_id])
+        life.handoff([lead_id], owner_id=owner)
+        assert held is not None and held.score > 25  # CEO, then the touch's points
+    with db.reading() as s:
+        stored = s.scalar(select(Lead.score).where(Lead.id == lead_id))
+        details = s.scalar(
+            select(LeadEvent.details).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == "handed_off")
+        )
+    assert details["score"] == stored
+
+
 def test_rule_change_then_rescore_changes_scores_without_bumping_versions(
     db: Database, clock: FixedClock
 ) -> None:
