@@ -135,7 +135,7 @@ class Services:
     def close(self) -> None:
         if "chart_renderer" in self.__dict__:
             self.chart_renderer.close()
-        self.db.dispose()
+        self.db.close()
         if self.opened is not None:
             self.opened.close()  # marks the clean shutdown and releases the file's lock
 

@@ -262,7 +262,7 @@ class OpenedDatabase:
         if self._closed:
             return
         self._closed = True
-        self.db.dispose()
+        self.db.close()
         if self.lock is not None and self.path is not None:
             with contextlib.suppress(OSError):
                 mark_clean_shutdown(self.path)

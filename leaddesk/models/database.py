@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from leaddesk.domain.errors import DatabaseError, DatabaseTooNewError, NotLeadDeskDatabaseError
+from leaddesk.domain.errors import DatabaseError, DatabaseTooNewError, NotLeadDeskDatabaseError, UserError
 from leaddesk.models.base import Base, add_postgresql_predicates
 from leaddesk.models.migrations import HEAD, MIGRATIONS_DIR, known_revisions
 
@@ -75,6 +75,7 @@ class Database:
         self._background: list[threading.Thread] = []
         self._background_lock = threading.Lock()
         self._closing = False
+        self._closed = False
         self._statistics_lock = threading.Lock()
 
     @property
@@ -125,7 +126,7 @@ class Database:
     def _checkpoint_in_background(self) -> None:
         from leaddesk.storage.wal_checkpoints import checkpoint
 
-        if self._closing:  # the file is being closed: closing it checkpoints anyway
+        if self._closing or self._closed:  # the file is being closed: closing it checkpoints anyway
             return
 
         def job() -> None:
@@ -140,12 +141,16 @@ class Database:
         GUI thread. Stops once the database is being closed; returns at once if another refresh is under
         way (the start-up one and an import's may meet: the second would only analyse the same tables
         again)."""
-        if not self._has_file or not self._statistics_lock.acquire(blocking=False):
+        if self._closed or not self._has_file or not self._statistics_lock.acquire(blocking=False):
             return []
         try:
+            if self.write_gate is not None:
+                self.write_gate()  # it writes: not before the deferred integrity check has passed
             from leaddesk.storage.planner_statistics import refresh_statistics
 
-            return refresh_statistics(self.engine, stop=lambda: self._closing)
+            return refresh_statistics(self.engine, stop=lambda: self._closing or self._closed)
+        except UserError:  # the check failed or is still running: the file is not to be written
+            return []
         finally:
             self._statistics_lock.release()
 
@@ -183,6 +188,12 @@ class Database:
         self.wait_for_background()
         self.engine.dispose()
         self._closing = False  # (a disposed engine opens new connections if it is used again)
+
+    def close(self) -> None:
+        """`dispose` for good (the app is done with the file): background jobs asked for later, such as a
+        refresh the window's start-up check still had queued, no longer open it."""
+        self._closed = True
+        self.dispose()
 
 
 # --- engine ------------------------------------------------------------------------------------------

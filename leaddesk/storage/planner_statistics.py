@@ -9,8 +9,8 @@ index's values spread, and the planner then picks the cheaper plan.
 A table is analysed when it has at least `MIN_ROWS` rows and either has no statistics yet or has grown to
 `GROWTH` times the rows it had when it was last analysed (so a database that grows from 1,000 to 1,000,000
 leads is analysed about ten times in its life, each time for about as long as the previous ones together).
-Its size is read as `max(rowid)`, which costs one index seek (rows are rarely deleted: leads go to the
-trash, and purging it only makes the table look a little larger than it is).
+Its size is first read as `max(rowid)`, which costs one seek and is never less than the row count; only
+when that says the table has grown are its rows counted (an undone import leaves its ids unused).
 
 Each table is analysed in one write transaction (about 2 s for a million leads, on a background thread;
 closing the app interrupts it and rolls it back), so the planner never sees half of a table's new
@@ -68,14 +68,18 @@ def stale_tables(conn: sqlite3.Connection) -> list[str]:
         "ORDER BY tbl_name"
     ).fetchall()
     for (table,) in tables:
+        quoted = _quoted(table)
         try:
-            size = conn.execute(f"SELECT max(rowid) FROM {_quoted(table)}").fetchone()[0] or 0
+            size = conn.execute(f"SELECT max(rowid) FROM {quoted}").fetchone()[0] or 0
         except sqlite3.OperationalError:  # a table without rowid (none of LeadDesk's)
-            size = conn.execute(f"SELECT count(*) FROM {_quoted(table)}").fetchone()[0]
-        if size < MIN_ROWS:
-            continue
+            size = None
         before = analysed.get(table)
-        if before is None or size >= GROWTH * max(before, 1):
+        if size is not None and size < max(MIN_ROWS, GROWTH * before if before else 0):
+            continue  # the highest id is an upper bound of the row count
+        # Rows may have been deleted (an import undone): count them before analysing again, or such a
+        # table would look grown at every refresh.
+        size = conn.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0]
+        if size >= MIN_ROWS and (before is None or size >= GROWTH * max(before, 1)):
             stale.append(table)
     return stale
 
@@ -89,7 +93,8 @@ def analyse(conn: sqlite3.Connection, table: str) -> None:
         conn.execute(f"DROP TABLE {_RELOAD_TABLE}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # (SQLite has already rolled back after an interrupt or a full disk)
+            conn.execute("ROLLBACK")
         raise
 
 

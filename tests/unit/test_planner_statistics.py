@@ -153,3 +153,34 @@ def test_a_refresh_under_way_is_not_run_twice(sqlite_db: Any) -> None:
     with sqlite_db._statistics_lock:  # as while the start-up refresh runs on its thread
         assert sqlite_db.refresh_statistics() == []
     assert sqlite_db.refresh_statistics() == ["leads"]
+
+
+def test_deleted_rows_do_not_make_a_table_look_grown(sqlite_db: Any) -> None:
+    _add_leads(sqlite_db, 2 * MIN_ROWS)
+    assert refresh_statistics(sqlite_db.engine) == ["leads"]
+    _add_leads(sqlite_db, 3 * MIN_ROWS)  # the highest id is now 5,000 …
+    with sqlite_db.writing() as s:  # … but an undone import took most rows away
+        s.execute(text("DELETE FROM leads WHERE id <= :last"), {"last": 4 * MIN_ROWS - 100})
+    assert refresh_statistics(sqlite_db.engine) == []
+    assert refresh_statistics(sqlite_db.engine) == []
+
+
+def test_an_interrupted_analysis_reports_the_interruption(sqlite_db: Any) -> None:
+    from leaddesk.storage.planner_statistics import analyse
+
+    _add_leads(sqlite_db, 3 * MIN_ROWS)
+    conn = sqlite3.connect(sqlite_db.sqlite_path, isolation_level=None)
+    try:
+        conn.set_progress_handler(lambda: 1, 1000)
+        with pytest.raises(sqlite3.OperationalError, match="interrupt"):
+            analyse(conn, "leads")
+        assert not conn.in_transaction
+    finally:
+        conn.close()
+
+
+def test_a_closed_database_starts_no_refresh(sqlite_db: Any) -> None:
+    _add_leads(sqlite_db, 2 * MIN_ROWS)
+    sqlite_db.close()
+    assert sqlite_db.refresh_statistics() == []
+    assert _leads_stats(sqlite_db) == []
