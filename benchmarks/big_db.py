@@ -50,7 +50,8 @@ CACHE_DIR = Path(os.environ.get("LEADDESK_BENCH_DIR", Path(tempfile.gettempdir()
 #: search index is filled in bulk and merged into one segment, as the app's rebuild does.
 #: 12: the pipeline board's index covers the closed deals' campaign and reason too.
 #: 13: statistics for the tables the app analyses (`planner_statistics`), not the small ones it leaves.
-FORMAT_VERSION = 13
+#: 14: the leads' (stage, created_at) index.
+FORMAT_VERSION = 14
 SALES_REPS = 12
 CAMPAIGNS = 40
 #: Built by the worker process and copied in at the end.

@@ -44,6 +44,10 @@ class Lead(Base):
                 ("sales_owner_id", "stage"),
                 ("stage", "contact_due_at"),
                 ("stage", "accept_due_at"),
+                # A stage's leads, newest first (the lists' default order), read in order: SQLite's
+                # statistics hold one average per column, so without this it walked the date index
+                # past the other stages (127 ms for the MQLs of 1M leads) or sorted all of a stage.
+                ("stage", "created_at"),
             )
         ),
         _live_index("ix_leads_next_step_on", "next_step_on", dated="next_step_on"),

@@ -1,8 +1,9 @@
 """SQLite's query-planner statistics are made when a table has grown, and every open connection uses them
 (`storage.planner_statistics`).
 
-The leads here are all in one stage, as after a first import: without statistics SQLite reads "stage =
-new, newest first" through the stage index and sorts every lead; with them it walks the date index.
+The leads here all live in one city, as after importing a local fair's list: without statistics SQLite
+reads "city = Milano, newest first" through the city index and sorts every lead; with them it walks the
+date index.
 """
 
 from __future__ import annotations
@@ -17,23 +18,23 @@ from sqlalchemy import text
 
 from leaddesk.storage.planner_statistics import GROWTH, MIN_ROWS, refresh_statistics, stale_tables
 
-#: The leads table's "stage, newest first" page, as the leads view asks for it.
+#: The leads table's "one city, newest first" page, as the leads view asks for it.
 PAGE = (
-    "SELECT id FROM leads WHERE deleted_at IS NULL AND stage = 'new' "
+    "SELECT id FROM leads WHERE deleted_at IS NULL AND city = 'Milano' "
     "ORDER BY created_at DESC, id DESC LIMIT 200"
 )
 
 
-def _add_leads(db: Any, count: int, *, bulk: bool = False, stage: str = "'new'") -> None:
+def _add_leads(db: Any, count: int, *, bulk: bool = False, city: str = "'Milano'") -> None:
     minute = "datetime('2026-01-01', '+' || i || ' minutes')"
     with db.writing(bulk=bulk) as s:
         start = s.execute(text("SELECT coalesce(max(id), 0) FROM leads")).scalar_one()
         s.execute(
             text(
                 "WITH RECURSIVE n(i) AS (SELECT :start + 1 UNION ALL SELECT i + 1 FROM n WHERE i < :end) "
-                "INSERT INTO leads (id, email, consent, custom_fields, score, stage, attempts, created_at, "
-                f"updated_at, version) SELECT i, 'lead' || i || '@example.it', 1, '{{}}', i % 101, {stage}, "
-                f"0, {minute}, {minute}, 1 FROM n"
+                "INSERT INTO leads (id, email, city, consent, custom_fields, score, stage, attempts, "
+                "created_at, updated_at, version) SELECT i, 'lead' || i || '@example.it', "
+                f"{city}, 1, '{{}}', i % 101, 'new', 0, {minute}, {minute}, 1 FROM n"
             ),
             {"start": start, "end": start + count},
         )
@@ -66,7 +67,7 @@ def test_a_grown_table_is_analysed_and_connections_already_open_plan_with_it(sql
     _add_leads(sqlite_db, 3 * MIN_ROWS)
     with sqlite_db.engine.connect() as held:  # open before the refresh, and kept open across it
         before = _plan(held)
-        assert "TEMP B-TREE" in before  # the guess: every lead of the stage, sorted
+        assert "TEMP B-TREE" in before  # the guess: every lead of the city, sorted
 
         assert "leads" in refresh_statistics(sqlite_db.engine)
 
@@ -88,11 +89,11 @@ def test_statistics_made_again_reach_the_connections_already_open(sqlite_db: Any
     _add_leads(sqlite_db, 2 * MIN_ROWS)
     refresh_statistics(sqlite_db.engine)
     with sqlite_db.engine.connect() as held:
-        assert "ix_leads_created_at" in _plan(held)  # one stage for every lead: not worth its index
-        # Twice as many leads again, each in a stage of its own: now "stage = new" is a rare value.
-        _add_leads(sqlite_db, 2 * MIN_ROWS, stage="'s' || i")
+        assert "ix_leads_created_at" in _plan(held)  # one city for every lead: not worth its index
+        # Twice as many leads again, each in a city of its own: now "city = Milano" is a rare value.
+        _add_leads(sqlite_db, 2 * MIN_ROWS, city="'Città ' || i")
         assert refresh_statistics(sqlite_db.engine) == ["leads"]
-        assert "USING INDEX ix_leads_stage" in _plan(held)
+        assert "USING INDEX ix_leads_city" in _plan(held)
 
 
 def test_a_table_is_analysed_again_once_it_has_grown_enough(sqlite_db: Any) -> None:

@@ -466,6 +466,13 @@ def upgrade() -> None:
             postgresql_where=sa.text(LIVE),
         )
         batch_op.create_index(
+            "ix_leads_stage_created_at",
+            ["stage", "created_at"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
             "ix_leads_trash",
             ["deleted_at"],
             unique=False,
@@ -675,6 +682,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_leads_updated_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(
             "ix_leads_trash", sqlite_where=sa.text(TRASHED), postgresql_where=sa.text(TRASHED)
+        )
+        batch_op.drop_index(
+            "ix_leads_stage_created_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
         )
         batch_op.drop_index(
             "ix_leads_stage_contact_due_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
