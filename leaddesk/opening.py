@@ -193,7 +193,7 @@ class ReadOnlyDatabase(Database):
     def write(self, work: Any, *, retries: int = 3) -> Any:
         self._refuse()
 
-    def refresh_statistics(self) -> list[str]:
+    def refresh_statistics(self, *, every_table: bool = False) -> list[str]:
         return []  # the LeadDesk that writes the file keeps its statistics
 
 

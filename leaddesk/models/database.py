@@ -135,12 +135,12 @@ class Database:
 
         self.run_in_background(job)
 
-    def refresh_statistics(self) -> list[str]:
+    def refresh_statistics(self, *, every_table: bool = False) -> list[str]:
         """Analyse the tables whose query-planner statistics are missing or stale (SQLite; see
         `storage.planner_statistics`); the tables analysed. Seconds on a large database: call it off the
         GUI thread. Stops once the database is being closed; returns at once if another refresh is under
         way (the start-up one and an import's may meet: the second would only analyse the same tables
-        again)."""
+        again). `every_table`: each table big enough, stale or not (the daily refresh)."""
         if self._closed or not self._has_file or not self._statistics_lock.acquire(blocking=False):
             return []
         try:
@@ -148,7 +148,9 @@ class Database:
                 self.write_gate()  # it writes: not before the deferred integrity check has passed
             from leaddesk.storage.planner_statistics import refresh_statistics
 
-            return refresh_statistics(self.engine, stop=lambda: self._closing or self._closed)
+            return refresh_statistics(
+                self.engine, stop=lambda: self._closing or self._closed, every_table=every_table
+            )
         except UserError:  # the check failed or is still running: the file is not to be written
             return []
         finally:

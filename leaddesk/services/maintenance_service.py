@@ -421,7 +421,8 @@ class MaintenanceService:
         return daily_backup_due(backups_dir_for(path), now or self._clock(), stem=path.stem)
 
     def run_daily(self, now: datetime | None = None) -> DailyReport:
-        """The day's backup (once per UTC day, SQLite), the retention rule, and the data retention."""
+        """The day's backup (once per UTC day, SQLite) and with it the planner statistics, the retention
+        rule, and the data retention."""
         if self.read_only:
             return DailyReport(None, (), None)
         when = now or self._clock()
@@ -432,6 +433,9 @@ class MaintenanceService:
             # Not re-checked here: the file passed its check at start, and a backup is fully checked
             # before it is restored (a full check of a big copy every morning costs a minute of CPU).
             made = backup_now(path, backups_dir_for(path), BackupReason.DAILY, now=when)
+            # Once a day, the planner statistics of every table: they are otherwise refreshed only
+            # when a table grows, and a table also changes without growing.
+            self._db.refresh_statistics(every_table=True)
         if path is not None:
             keep = self.backup_retention()
             pruned = prune(

@@ -9,6 +9,8 @@ index's values spread, and the planner then picks the cheaper plan.
 A table is analysed when it has at least `MIN_ROWS` rows and either has no statistics yet or has grown to
 `GROWTH` times the rows it had when it was last analysed (so a database that grows from 1,000 to 1,000,000
 leads is analysed about ten times in its life, each time for about as long as the previous ones together).
+The day's first backup also analyses every such table, for what changed without growing (leads that
+moved on from the stage they were imported in, owners given to leads that had none).
 Its size is first read as `max(rowid)`, which costs one seek and is never less than the row count; only
 when that says the table has grown are its rows counted (an undone import leaves its ids unused).
 
@@ -59,8 +61,9 @@ def analysed_rows(conn: sqlite3.Connection) -> dict[str, int]:
     return rows
 
 
-def stale_tables(conn: sqlite3.Connection) -> list[str]:
-    """The tables (with indexes) whose statistics are missing or out of date, as described above."""
+def stale_tables(conn: sqlite3.Connection, *, every_table: bool = False) -> list[str]:
+    """The tables (with indexes) whose statistics are missing or out of date, as described above; with
+    `every_table`, each one with at least `MIN_ROWS` rows (the daily refresh)."""
     analysed = analysed_rows(conn)
     stale = []
     tables = conn.execute(
@@ -73,7 +76,7 @@ def stale_tables(conn: sqlite3.Connection) -> list[str]:
             size = conn.execute(f"SELECT max(rowid) FROM {quoted}").fetchone()[0] or 0
         except sqlite3.OperationalError:  # a table without rowid (none of LeadDesk's)
             size = None
-        before = analysed.get(table)
+        before = None if every_table else analysed.get(table)
         if size is not None and size < max(MIN_ROWS, GROWTH * before if before else 0):
             continue  # the highest id is an upper bound of the row count
         # Rows may have been deleted (an import undone): count them before analysing again, or such a
@@ -98,7 +101,9 @@ def analyse(conn: sqlite3.Connection, table: str) -> None:
         raise
 
 
-def refresh_statistics(engine: Engine, *, stop: Callable[[], bool] = lambda: False) -> list[str]:
+def refresh_statistics(
+    engine: Engine, *, stop: Callable[[], bool] = lambda: False, every_table: bool = False
+) -> list[str]:
     """Analyse the stale tables of the SQLite database behind `engine`, one transaction each; the tables
     analysed. `stop()` (the app is closing) is asked as the analysis runs: a table under way is then
     rolled back and the rest left for next time. Failures are logged, not raised: the statistics only make
@@ -114,7 +119,7 @@ def refresh_statistics(engine: Engine, *, stop: Callable[[], bool] = lambda: Fal
             # A non-zero answer interrupts the running statement (checked every so many VM steps).
             raw.set_progress_handler(lambda: 1 if stop() else 0, _STOP_CHECK_STEPS)  # type: ignore[attr-defined]
             try:
-                for table in stale_tables(raw):  # type: ignore[arg-type]
+                for table in stale_tables(raw, every_table=every_table):  # type: ignore[arg-type]
                     if stop():
                         break
                     analyse(raw, table)  # type: ignore[arg-type]

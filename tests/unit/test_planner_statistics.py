@@ -185,3 +185,29 @@ def test_a_closed_database_starts_no_refresh(sqlite_db: Any) -> None:
     sqlite_db.close()
     assert sqlite_db.refresh_statistics() == []
     assert _leads_stats(sqlite_db) == []
+
+
+def test_the_days_first_backup_analyses_every_table_big_enough(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What changes without growing (leads moving on from the stage they came in) is caught daily."""
+    from datetime import UTC, datetime
+
+    from leaddesk.app import open_services
+    from leaddesk.domain.clock import FixedClock
+    from leaddesk.storage import planner_statistics
+    from tests.unit.test_opening_support import fill
+
+    monkeypatch.setattr(planner_statistics, "MIN_ROWS", 50)
+    services = open_services(
+        str(tmp_path / "leads.sqlite3"), FixedClock(datetime(2026, 11, 2, 9, tzinfo=UTC))
+    )
+    try:
+        fill(services, 60)
+        assert "leads" in services.db.refresh_statistics()
+        fill(services, 10, prefix="more")  # 70 leads: not grown enough for the growth rule
+        assert services.db.refresh_statistics() == []
+        assert services.maintenance.run_daily().backup is not None
+        assert dict(_leads_stats(services.db))["ix_leads_email_lower"].split()[0] == "70"
+    finally:
+        services.close()
