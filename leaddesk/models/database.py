@@ -140,10 +140,16 @@ class Database:
         `storage.planner_statistics`); the tables analysed. Seconds on a large database: call it off the
         GUI thread. Stops once the database is being closed; returns at once if another refresh is under
         way (the start-up one and an import's may meet: the second would only analyse the same tables
-        again). `every_table`: each table big enough, stale or not (the daily refresh)."""
-        if self._closed or not self._has_file or not self._statistics_lock.acquire(blocking=False):
+        again). `every_table`: each table big enough, stale or not (the daily refresh, which waits for
+        one under way)."""
+        if self._closed or not self._has_file:
+            return []
+        # A growth check finds nothing left to do after a refresh under way; the daily one waits its turn.
+        if not self._statistics_lock.acquire(blocking=every_table):
             return []
         try:
+            if self._closing or self._closed:
+                return []
             if self.write_gate is not None:
                 self.write_gate()  # it writes: not before the deferred integrity check has passed
             from leaddesk.storage.planner_statistics import refresh_statistics

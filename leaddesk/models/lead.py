@@ -41,7 +41,9 @@ class Lead(Base):
                 ("created_at",),
                 ("updated_at",),
                 ("marketing_owner_id",),
-                ("sales_owner_id", "stage"),
+                # (a rep's leads of one stage, newest first, from this index alone: without the date,
+                # SQLite walked the stage's date index looking for the rep, 1.4 s when he had none)
+                ("sales_owner_id", "stage", "created_at"),
                 ("stage", "contact_due_at"),
                 ("stage", "accept_due_at"),
                 # A stage's leads, newest first (the lists' default order), read in order: SQLite's

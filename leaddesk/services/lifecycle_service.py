@@ -23,6 +23,7 @@ from leaddesk.domain.errors import ConflictError, NotFoundError, TransitionError
 from leaddesk.domain.fields import PROFILE_FIELD_NAMES
 from leaddesk.domain.identity import missing_identity, name_company_key
 from leaddesk.domain.lifecycle import check_transition
+from leaddesk.domain.money import cents
 from leaddesk.domain.records import LeadDraft
 from leaddesk.models import Activity, CampaignTouch, Lead, LeadEvent, MemberAbsence, TeamMember
 from leaddesk.models.database import Database
@@ -39,10 +40,7 @@ ROUND_ROBIN_KEY = "round_robin"
 def _cents(value: Decimal | None) -> Decimal | None:
     """A money amount as the lead stores it (to the cent), so the lead and its events say the same
     whether the lead was read back from the database or is still the object this transaction set."""
-    return None if value is None else value.quantize(_CENT)
-
-
-_CENT = Decimal("0.01")
+    return None if value is None else cents(value)
 
 
 def _json_safe(value: Any) -> Any:
@@ -665,8 +663,6 @@ class LifecycleService:
         actor_id: int | None = None,
         at: datetime | None = None,
     ) -> None:
-        if expected_value is not None and expected_value < 0:
-            raise ValidationError("The expected value cannot be negative.")
         expected_value = _cents(expected_value)
 
         def step(s: Session, lead: Lead, when: datetime) -> None:
@@ -691,9 +687,11 @@ class LifecycleService:
         actor_id: int | None = None,
         at: datetime | None = None,
     ) -> None:
+        amount = _cents(value)
+
         def step(s: Session, lead: Lead, when: datetime) -> None:
-            if value is not None:
-                lead.expected_value = _cents(value)
+            if amount is not None:
+                lead.expected_value = amount
             self._move(s, lead, "win", when, actor_id, details={"value": lead.expected_value})
 
         self._apply_each([lead_id], step, at)

@@ -433,9 +433,6 @@ class MaintenanceService:
             # Not re-checked here: the file passed its check at start, and a backup is fully checked
             # before it is restored (a full check of a big copy every morning costs a minute of CPU).
             made = backup_now(path, backups_dir_for(path), BackupReason.DAILY, now=when)
-            # Once a day, the planner statistics of every table: they are otherwise refreshed only
-            # when a table grows, and a table also changes without growing.
-            self._db.refresh_statistics(every_table=True)
         if path is not None:
             keep = self.backup_retention()
             pruned = prune(
@@ -446,6 +443,12 @@ class MaintenanceService:
                 now=when,
             )
         anonymised = self.retention.run_if_due(when)
+        if made is not None:
+            # Once a day (after the retention, which may delete rows), the planner statistics of every
+            # table: they are otherwise refreshed only when a table grows, and tables also change
+            # without growing. On the database's own thread, which closing the app stops.
+            db = self._db
+            db.run_in_background(lambda: db.refresh_statistics(every_table=True))
         return DailyReport(made, tuple(pruned), anonymised)
 
 

@@ -204,11 +204,22 @@ def test_bad_dates_are_errors(value: object) -> None:
         ("200.000.000", Decimal("200000000")),
         (12.5, Decimal("12.5")),
         (1500.0, Decimal("1500")),
-        ("-300 EUR", Decimal("-300")),
+        (1234.567, Decimal("1234.57")),  # to the cent, as the lead stores it
+        ("1.234,565", Decimal("1234.57")),
     ],
 )
 def test_money(value: object, amount: Decimal) -> None:
-    assert normalise_money(value, decimal_comma=True) == amount  # type: ignore[arg-type]
+    stored = normalise_money(value, decimal_comma=True)  # type: ignore[arg-type]
+    assert stored == amount and stored.as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [("-300 EUR", "cannot be negative"), ("(300)", "cannot be negative"), (1e13, "less than")],
+)
+def test_money_the_app_cannot_store_is_a_cell_error(value: object, why: str) -> None:
+    with pytest.raises(CellError, match=why):
+        normalise_money(value, decimal_comma=True)  # type: ignore[arg-type]
 
 
 def test_money_with_decimal_point_preference() -> None:

@@ -31,7 +31,7 @@ def _fill(db: Any, count: int) -> None:
         )
 
 
-def _page_plan(db: Any, stage: Stage) -> str:
+def _page_plan(db: Any, stage: Stage, *, owner: int | None = None) -> str:
     """The plan SQLite runs the service's first-page query with."""
     seen: list[tuple[str, Any]] = []
 
@@ -41,10 +41,12 @@ def _page_plan(db: Any, stage: Stage) -> str:
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        rows = LeadQueryService(db).page(PageRequest(filter=LeadFilter(stages=frozenset({stage}))))
+        owners = frozenset({owner}) if owner is not None else frozenset()
+        flt = LeadFilter(stages=frozenset({stage}), sales_owner_ids=owners)
+        LeadQueryService(db).page(PageRequest(filter=flt))
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
-    assert rows and seen
+    assert seen
     statement, parameters = seen[-1]
     with db.engine.connect() as conn:
         raw = conn.connection.dbapi_connection
@@ -59,3 +61,22 @@ def test_a_stage_filter_reads_the_stage_in_list_order(sqlite_db: Any, analysed: 
     for stage in (Stage.NEW, Stage.HANDED_OFF):
         plan = _page_plan(sqlite_db, stage)
         assert "ix_leads_stage_created_at" in plan and "TEMP B-TREE" not in plan, (stage, plan)
+
+
+@pytest.mark.parametrize("analysed", [False, True], ids=["no statistics", "statistics"])
+def test_a_reps_leads_of_one_stage_come_from_the_reps_index(sqlite_db: Any, analysed: bool) -> None:
+    """Not by walking the stage's leads looking for the rep's: 1.4 s on 1M leads when he had none."""
+    _fill(sqlite_db, 5_000)
+    with sqlite_db.writing() as s:
+        s.execute(
+            text(
+                "INSERT INTO team_members (id, name, role, active, created_at) "
+                "VALUES (7, 'Marco Vendite', 'sales', 1, '2026-01-01 00:00:00')"
+            )
+        )
+        s.execute(text("UPDATE leads SET sales_owner_id = 7 WHERE stage = 'won' AND id % 2 = 0"))
+    if analysed:
+        assert "leads" in sqlite_db.refresh_statistics()
+    for stage in (Stage.WON, Stage.NEW):  # his leads, and a stage where he has none
+        plan = _page_plan(sqlite_db, stage, owner=7)
+        assert "ix_leads_sales_owner_id_stage_created_at" in plan and "TEMP B-TREE" not in plan, (stage, plan)

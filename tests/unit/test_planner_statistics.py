@@ -208,6 +208,7 @@ def test_the_days_first_backup_analyses_every_table_big_enough(
         fill(services, 10, prefix="more")  # 70 leads: not grown enough for the growth rule
         assert services.db.refresh_statistics() == []
         assert services.maintenance.run_daily().backup is not None
+        services.db.wait_for_background()  # (it runs on the database's own thread)
         assert dict(_leads_stats(services.db))["ix_leads_email_lower"].split()[0] == "70"
     finally:
         services.close()

@@ -18,6 +18,8 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from leaddesk.domain.enums import Stage
+from leaddesk.domain.errors import ValidationError
+from leaddesk.domain.money import cents
 from leaddesk.services.importing.column_mapping import fold_header
 from leaddesk.services.importing.countries import country_code
 from leaddesk.services.importing.row_store import CellValue
@@ -399,12 +401,14 @@ def _plain_number(text: str, decimal_comma: bool) -> Decimal:
 
 
 def normalise_money(value: CellValue, *, decimal_comma: bool) -> Decimal:
+    """An amount as the lead stores it (`domain.money.cents`: to the cent, not negative)."""
     if isinstance(value, bool):
         raise CellError(f"{cell_text(value)} is not an amount")
     if isinstance(value, int):
-        return Decimal(value)
+        return _stored_amount(Decimal(value), value)
     if isinstance(value, float):
-        return Decimal(repr(value)) if not value.is_integer() else Decimal(int(value))
+        amount = Decimal(repr(value)) if not value.is_integer() else Decimal(int(value))
+        return _stored_amount(amount, value)
     text = cell_text(value)
     body = _CURRENCY.sub("", text).strip()
     negative = body.startswith(("-", "−")) or (body.startswith("(") and body.endswith(")"))
@@ -412,7 +416,14 @@ def normalise_money(value: CellValue, *, decimal_comma: bool) -> Decimal:
     if not match or _NUMBER.sub("", body).strip(" -−()+") != "":
         raise CellError(f"{text!r} is not an amount")
     amount = _plain_number(match.group(0).strip(), decimal_comma)
-    return -amount if negative else amount
+    return _stored_amount(-amount if negative else amount, text)
+
+
+def _stored_amount(amount: Decimal, shown: CellValue) -> Decimal:
+    try:
+        return cents(amount)
+    except ValidationError as exc:
+        raise CellError(f"{cell_text(shown)!r}: {str(exc).rstrip('.').lower()}") from None
 
 
 _COUNT_WORDS = re.compile(

@@ -420,8 +420,8 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_leads_phone"), ["phone"], unique=False)
         batch_op.create_index(
-            "ix_leads_sales_owner_id_stage",
-            ["sales_owner_id", "stage"],
+            "ix_leads_sales_owner_id_stage_created_at",
+            ["sales_owner_id", "stage", "created_at"],
             unique=False,
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
@@ -695,7 +695,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_leads_sla_period", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index("ix_leads_score", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(
-            "ix_leads_sales_owner_id_stage", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
+            "ix_leads_sales_owner_id_stage_created_at",
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
         )
         batch_op.drop_index(batch_op.f("ix_leads_phone"))
         batch_op.drop_index(
