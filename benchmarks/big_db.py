@@ -52,7 +52,8 @@ CACHE_DIR = Path(os.environ.get("LEADDESK_BENCH_DIR", Path(tempfile.gettempdir()
 #: 13: statistics for the tables the app analyses (`planner_statistics`), not the small ones it leaves.
 #: 14: the leads' (stage, created_at) index.
 #: 15: the sales owner's index holds the creation date too.
-FORMAT_VERSION = 15
+#: 16: the leads' (campaign_id, created_at) index.
+FORMAT_VERSION = 16
 SALES_REPS = 12
 CAMPAIGNS = 40
 #: Built by the worker process and copied in at the end.

@@ -50,6 +50,8 @@ class Lead(Base):
                 # statistics hold one average per column, so without this it walked the date index
                 # past the other stages (127 ms for the MQLs of 1M leads) or sorted all of a stage.
                 ("stage", "created_at"),
+                # A campaign's leads, newest first (its 25,000 of 1M leads were read and sorted: 78 ms).
+                ("campaign_id", "created_at"),
             )
         ),
         _live_index("ix_leads_next_step_on", "next_step_on", dated="next_step_on"),

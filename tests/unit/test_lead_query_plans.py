@@ -31,7 +31,16 @@ def _fill(db: Any, count: int) -> None:
         )
 
 
+def _campaign_page_plan(db: Any, campaign: int) -> str:
+    return _plan_of(db, LeadFilter(campaign_ids=frozenset({campaign})))
+
+
 def _page_plan(db: Any, stage: Stage, *, owner: int | None = None) -> str:
+    owners = frozenset({owner}) if owner is not None else frozenset()
+    return _plan_of(db, LeadFilter(stages=frozenset({stage}), sales_owner_ids=owners))
+
+
+def _plan_of(db: Any, flt: LeadFilter) -> str:
     """The plan SQLite runs the service's first-page query with."""
     seen: list[tuple[str, Any]] = []
 
@@ -41,8 +50,6 @@ def _page_plan(db: Any, stage: Stage, *, owner: int | None = None) -> str:
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        owners = frozenset({owner}) if owner is not None else frozenset()
-        flt = LeadFilter(stages=frozenset({stage}), sales_owner_ids=owners)
         LeadQueryService(db).page(PageRequest(filter=flt))
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
@@ -80,3 +87,21 @@ def test_a_reps_leads_of_one_stage_come_from_the_reps_index(sqlite_db: Any, anal
     for stage in (Stage.WON, Stage.NEW):  # his leads, and a stage where he has none
         plan = _page_plan(sqlite_db, stage, owner=7)
         assert "ix_leads_sales_owner_id_stage_created_at" in plan and "TEMP B-TREE" not in plan, (stage, plan)
+
+
+@pytest.mark.parametrize("analysed", [False, True], ids=["no statistics", "statistics"])
+def test_a_campaigns_leads_come_in_list_order(sqlite_db: Any, analysed: bool) -> None:
+    """Not its every lead read and sorted (78 ms for a campaign's 25,000 of 1M leads)."""
+    _fill(sqlite_db, 5_000)
+    with sqlite_db.writing() as s:
+        s.execute(
+            text(
+                "INSERT INTO campaigns (id, name, channel, monthly_mql_target, archived, created_at) "
+                "VALUES (3, 'Fiera SPS', 'event', 10, 0, '2026-01-01 00:00:00')"
+            )
+        )
+        s.execute(text("UPDATE leads SET campaign_id = 3 WHERE id % 4 = 0"))
+    if analysed:
+        assert "leads" in sqlite_db.refresh_statistics()
+    plan = _campaign_page_plan(sqlite_db, 3)
+    assert "ix_leads_campaign_id_created_at" in plan and "TEMP B-TREE" not in plan, plan

@@ -473,6 +473,13 @@ def upgrade() -> None:
             postgresql_where=sa.text(LIVE),
         )
         batch_op.create_index(
+            "ix_leads_campaign_id_created_at",
+            ["campaign_id", "created_at"],
+            unique=False,
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
+        )
+        batch_op.create_index(
             "ix_leads_trash",
             ["deleted_at"],
             unique=False,
@@ -682,6 +689,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_leads_updated_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
         batch_op.drop_index(
             "ix_leads_trash", sqlite_where=sa.text(TRASHED), postgresql_where=sa.text(TRASHED)
+        )
+        batch_op.drop_index(
+            "ix_leads_campaign_id_created_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
         )
         batch_op.drop_index(
             "ix_leads_stage_created_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
