@@ -16,9 +16,9 @@ when that says the table has grown are its rows counted (an undone import leaves
 
 Each table is analysed in one write transaction (about 2 s for a million leads, on a background thread;
 closing the app interrupts it and rolls it back), so the planner never sees half of a table's new
-statistics. SQLite loads statistics when it reads the schema,
-so the same transaction also creates and drops an empty table: that changes the schema version, and every
-open connection reloads the schema, and with it the new statistics, before its next statement.
+statistics. SQLite loads statistics when it reads the schema, so the same transaction also creates and
+drops an empty table: that changes the schema version, and every open connection reloads the schema, and
+with it the new statistics, before its next statement.
 PostgreSQL keeps its own statistics (autovacuum's ANALYZE); there this module does nothing.
 """
 
