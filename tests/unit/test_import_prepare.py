@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ from leaddesk.domain.enums import Stage
 from leaddesk.domain.errors import ValidationError
 from leaddesk.domain.records import LeadDraft
 from leaddesk.services.importing import (
+    DEFAULT_LIMITS,
     Cancelled,
     PreparedBatch,
     PrepareOptions,
@@ -20,6 +22,7 @@ from leaddesk.services.importing import (
     propose_mapping,
     read_table,
 )
+from leaddesk.services.importing.prepared_rows import _tasks
 from tests.import_files.builders import write_xlsx
 
 UTC = dt.UTC
@@ -196,7 +199,8 @@ def test_full_name_column_is_split_and_ignored_columns_dropped(tmp_path: Path) -
     assert row.history["value"] == Decimal("1500.50")
 
 
-def test_parallel_preparation_gives_the_same_rows_with_progress(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk_rows", [DEFAULT_LIMITS.chunk_rows, 100])
+def test_parallel_preparation_gives_the_same_rows_with_progress(tmp_path: Path, chunk_rows: int) -> None:
     rows = [["Email", "Telefono", "Nome", "Azienda", "Data creazione"]]
     for i in range(3000):
         phone = "n/d" if i % 7 == 0 else f"333 {1000000 + i}"
@@ -204,7 +208,7 @@ def test_parallel_preparation_gives_the_same_rows_with_progress(tmp_path: Path) 
         rows.append([email, phone, f"Nome{i}", "" if i % 3 else "Acme", f"{1 + i % 28:02d}/03/2024"])
     path = tmp_path / "many.csv"
     path.write_text("\n".join(",".join(map(str, r)) for r in rows) + "\n", encoding="utf-8")
-    with read_table(path) as table:
+    with read_table(path, limits=dataclasses.replace(DEFAULT_LIMITS, chunk_rows=chunk_rows)) as table:
         mapping = propose_mapping(table.headers)
         serial = prepare_rows(table, mapping, PrepareOptions(workers=1))
         seen: list[tuple[int, int]] = []
@@ -220,6 +224,19 @@ def test_parallel_preparation_gives_the_same_rows_with_progress(tmp_path: Path) 
     assert len(serial.rejected) > 0 and len(serial.rows) > 0
     assert seen[-1] == (3000, 3000)
     assert [r.row_number for r in parallel.rows] == sorted(r.row_number for r in parallel.rows)
+
+
+def test_the_first_tasks_are_one_chunk_each_and_every_chunk_is_taken_once_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "tasks.csv"
+    path.write_text("Email\n" + "".join(f"u{i}@example.it\n" for i in range(3000)), encoding="utf-8")
+    with read_table(path, limits=dataclasses.replace(DEFAULT_LIMITS, chunk_rows=100)) as table:
+        chunks = len(table.store.chunks)
+        tasks = _tasks(table, 2)
+    assert chunks == 31  # 3,001 rows: the header is stored too
+    # The writer waits for the first task: one chunk each for the first two workers, then pairs.
+    assert tasks[:2] == [(0,), (1,)]
+    assert all(len(t) == 2 for t in tasks[2:-1])
+    assert [i for t in tasks for i in t] == list(range(chunks))
 
 
 def test_cancel_and_streaming(tmp_path: Path) -> None:
