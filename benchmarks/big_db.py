@@ -106,11 +106,14 @@ MOVES = (
     ),
 )
 
-#: SQLite's page cache per connection, which also bounds the sorter's in-memory runs. A small one builds
-#: faster: CREATE INDEX then sorts cache-sized runs and merges them, and FTS5 writes its segments through
-#: it (measured here, whole build: 49 s with 16 MB, 60 s with 2 GB; four of the leads' indexes alone:
-#: 8.5 s against 12.3 s). The tables stay in the operating system's file cache.
+#: SQLite's page cache per connection (measured under temp_store = MEMORY, whole build: 49 s with 16 MB,
+#: 60 s with 2 GB). The tables stay in the operating system's file cache.
 CACHE_KIB = 16_000
+#: The page cache while CREATE INDEX runs. With temp_store = FILE it is also the size of the sorter's runs
+#: (each sorted in memory, written to a temporary file, then all merged), and smaller runs sort faster
+#: here: the leads' 23 indexes took 20.5–22.3 s with 2–4 MB against 26.3–27.7 s with 16 MB and
+#: 26.6–26.9 s with 64 MB.
+INDEX_CACHE_KIB = 4_000
 #: Memory-map up to this much of each file the build writes (more than the finished database).
 MMAP_BYTES = 4 << 30
 
@@ -307,10 +310,12 @@ def _connect(path: Path | str, cache_kib: int, started: float, label: str = "") 
         "journal_mode = OFF",
         "synchronous = OFF",
         f"cache_size = -{cache_kib}",
-        # The sorter's runs go to temporary files (the operating system caches them), not to SQLite's
-        # in-memory temp files, which read back slowly: the leads' 23 indexes took 23.5 s against 30.1 s,
-        # the worker's 7.3 s against 10.7 s. (`PRAGMA threads` only helps while a core is idle, and here
-        # the other process has it: whole builds were slower with it.)
+        # With temp_store = MEMORY, SQLite's sorter keeps every key of an index being built in memory (one
+        # allocation each) and sorts them all at once; with FILE it sorts runs the size of the page cache,
+        # writes them to temporary files (SQLITE_TMPDIR, else /var/tmp or /tmp; the operating system
+        # caches them) and merges them. The leads' 23 indexes took 23.5 s against 30.1 s, the worker's
+        # 7.3 s against 10.7 s. (`PRAGMA threads` only helps while a core is idle, and here the other
+        # process has it: whole builds were slower with it.)
         "temp_store = FILE",
         # Read the file through a memory map, not a copy per page: each CREATE INDEX reads the whole
         # table (measured: five of the leads' indexes 12 % faster).
@@ -556,11 +561,14 @@ def _build_leads(
         conn.execute("BEGIN")
         conn.execute(_leads_insert(max((len(r.name) for r in _stored_policy(conn).rules), default=0)))
         conn.execute("COMMIT")
-    # Done with the stage file. Attached, it would join every later transaction, and the app's ANALYZE
-    # (BEGIN IMMEDIATE) could not commit while the worker still reads it: "database is locked".
+    # Done with the stage file (and the view over it). Attached, it joined every later transaction: in a
+    # trial build (with `PRAGMA threads = 2`) the leads' ANALYZE failed to commit, "database is locked",
+    # while the worker read the stage file.
+    conn.execute("DROP VIEW temp.lead_text")
     conn.execute("DETACH DATABASE stage")
     # The clocks are filled in (the worker computes them meanwhile) before the indexes that hold them.
     later = [(n, s) for n, s in indexes if any(c in s for c in SLA_COLUMNS)]
+    conn.execute(f"PRAGMA cache_size = -{INDEX_CACHE_KIB}")
     with phases("leads indexes"):
         for _name, sql in indexes:
             if (_name, sql) not in later:
@@ -675,10 +683,12 @@ def run_worker(stage_path: Path, parts_path: Path, sla_path: Path) -> None:
         for statement in _TOUCHES:
             conn.execute(statement)
         conn.execute("COMMIT")
+    conn.execute(f"PRAGMA cache_size = -{INDEX_CACHE_KIB}")
     with phases("their indexes"):
         for kind, _name, sql in ddl:
             if kind == "index":
                 conn.execute(sql)
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     with phases("search index"):
         # The app's own fill statement, over the same names the leads get.
         conn.execute(_lead_text_view())
