@@ -150,6 +150,11 @@ def format_int(value: int) -> str:
     return QLocale().toString(value)
 
 
+def format_decimal(value: float, decimals: int = 1) -> str:
+    """A number with a fixed count of decimals, in the user's locale (12,5 in Italy)."""
+    return QLocale().toString(float(value), "f", decimals)
+
+
 def format_money(value: Decimal | float | None) -> str:
     if value is None:
         return ""
@@ -159,7 +164,7 @@ def format_money(value: Decimal | float | None) -> str:
 def format_percent(value: float | None, decimals: int = 0) -> str:
     if value is None:
         return "–"
-    return QLocale().toString(value * 100, "f", decimals) + " %"
+    return format_decimal(value * 100, decimals) + " %"
 
 
 def format_hours(hours: float) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import load_workbook
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QLocale, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -84,6 +84,23 @@ def test_the_wizard_imports_a_list_end_to_end(
     assert lead.campaign_name == "SMAU 2024" or services.campaigns.list_campaigns()[0].name == "SMAU 2024"
     wizard.show_leads_button.click()
     assert shown == [result.batch_id]
+
+
+def test_counts_follow_the_users_locale(qtbot, ctx: AppContext, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = [HEADERS] + [[f"N{i}", "Rossi", f"n{i}@example.it", "Acme", ""] for i in range(1200)]
+    path = write_xlsx(tmp_path / "grande.xlsx", rows)
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    try:
+        wizard = _wizard(qtbot, ctx, path)
+        with qtbot.waitSignal(wizard.table_loaded, timeout=30_000):
+            wizard.next_button.click()
+        assert "1.200 rows" in wizard.preview_title.text()
+        with qtbot.waitSignal(wizard.checked, timeout=30_000):
+            wizard.next_button.click()
+        assert "1.200 rows read: 1.200 can be imported, 0 rejected." in wizard.summary.text()
+    finally:
+        QLocale.setDefault(before)
 
 
 def test_cancel_saves_nothing(qtbot, ctx: AppContext, services: Services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -46,6 +46,7 @@ from leaddesk.services.importing.presets import PresetRow
 from leaddesk.ui.background import TaskControl, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
+from leaddesk.ui.formatting import format_int
 from leaddesk.ui.import_actions import EXTENSIONS
 from leaddesk.ui.widgets.import_mapping import MappingTable
 
@@ -296,7 +297,7 @@ class ImportWizard(QDialog):
             self.preview_title.setText(
                 self.tr("%1 — %2 rows below the header row %3")
                 .replace("%1", table.path.name)
-                .replace("%2", f"{table.row_count:,}")
+                .replace("%2", format_int(table.row_count))
                 .replace("%3", str(table.header_row) if table.header_row else self.tr("(none)"))
             )
             self.mapping_table.show_table(table.headers, preview, suggestion.mapping)
@@ -415,12 +416,12 @@ class ImportWizard(QDialog):
             self.check_result = check
             lines = [
                 self.tr("%1 rows read: %2 can be imported, %3 rejected.")
-                .replace("%1", f"{check.rows_read:,}")
-                .replace("%2", f"{check.valid:,}")
-                .replace("%3", f"{check.rejected:,}"),
+                .replace("%1", format_int(check.rows_read))
+                .replace("%2", format_int(check.valid))
+                .replace("%3", format_int(check.rejected)),
                 self.tr("%1 rows match a lead already in LeadDesk and %2 repeat an earlier row of the file.")
-                .replace("%1", f"{check.duplicates_existing:,}")
-                .replace("%2", f"{check.duplicates_in_file:,}"),
+                .replace("%1", format_int(check.duplicates_existing))
+                .replace("%2", format_int(check.duplicates_in_file)),
             ]
             for b in check.previous_imports:
                 lines.append(
@@ -532,11 +533,11 @@ class ImportWizard(QDialog):
                 "Import #%1 finished: %2 rows read, %3 leads created, %4 updated, %5 duplicates, %6 rejected."
             )
             .replace("%1", str(result.batch_id))
-            .replace("%2", f"{result.rows_read:,}")
-            .replace("%3", f"{result.created:,}")
-            .replace("%4", f"{result.updated:,}")
-            .replace("%5", f"{result.duplicates:,}")
-            .replace("%6", f"{result.rejected:,}")
+            .replace("%2", format_int(result.rows_read))
+            .replace("%3", format_int(result.created))
+            .replace("%4", format_int(result.updated))
+            .replace("%5", format_int(result.duplicates))
+            .replace("%6", format_int(result.rejected))
         )
         self.show_leads_button.setEnabled(result.batch_id is not None and self._on_show_leads is not None)
         self.stack.setCurrentIndex(PAGE_SUMMARY)

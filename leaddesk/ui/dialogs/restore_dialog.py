@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.services.maintenance_service import BackupEntry
-from leaddesk.ui.formatting import format_datetime
+from leaddesk.ui.formatting import format_datetime, format_decimal, format_int
 from leaddesk.ui.i18n import tr
 
 
@@ -37,8 +37,8 @@ def reason_label(reason: str) -> str:
 
 def size_label(size: int) -> str:
     if size >= 1_048_576:
-        return tr("DataSafety", "%1 MB").replace("%1", f"{size / 1_048_576:.1f}")
-    return tr("DataSafety", "%1 kB").replace("%1", str(max(1, size // 1024)))
+        return tr("DataSafety", "%1 MB").replace("%1", format_decimal(size / 1_048_576))
+    return tr("DataSafety", "%1 kB").replace("%1", format_int(max(1, size // 1024)))
 
 
 class RestoreDialog(QDialog):

@@ -40,7 +40,7 @@ from leaddesk.domain.scoring import (
 from leaddesk.ui.background import TaskControl, run_in_background, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.formatting import format_int
+from leaddesk.ui.formatting import format_decimal, format_int
 from leaddesk.ui.resources import icon
 
 
@@ -353,7 +353,7 @@ class ScoringSettings(QWidget):
         self.result.setText(
             text.replace("%1", format_int(result.scored))
             .replace("%2", format_int(result.total))
-            .replace("%3", f"{seconds:.1f}")
+            .replace("%3", format_decimal(seconds))
             .replace("%4", format_int(result.changed))
         )
         self._ctx.notify_changed()

@@ -22,6 +22,7 @@ from leaddesk.services.importing.undo import UndoBlockedError, UndoResult
 from leaddesk.ui.background import run_in_background, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
+from leaddesk.ui.formatting import format_int
 
 COLUMNS = (
     "#",
@@ -90,8 +91,8 @@ class ImportHistoryDialog(QDialog):
             file_name = b.file_name + (f" [{b.sheet}]" if b.sheet else "")
             values = (
                 str(b.id), f"{b.created_at.astimezone():%Y-%m-%d %H:%M}", file_name, b.member_name or "",
-                b.campaign_name or "", f"{b.rows_read:,}", f"{b.created:,}", f"{b.updated:,}",
-                f"{b.duplicates:,}", f"{b.rejected:,}", state,
+                b.campaign_name or "", format_int(b.rows_read), format_int(b.created), format_int(b.updated),
+                format_int(b.duplicates), format_int(b.rejected), state,
             )  # fmt: skip
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))
@@ -122,7 +123,7 @@ class ImportHistoryDialog(QDialog):
             )
             .replace("%1", str(batch.id))
             .replace("%2", batch.file_name)
-            .replace("%3", f"{batch.created:,}"),
+            .replace("%3", format_int(batch.created)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )
@@ -145,9 +146,9 @@ class ImportHistoryDialog(QDialog):
         text = self.tr("Import #%1 undone: %2 leads removed, %3 restored.").replace(
             "%1", str(result.batch_id)
         )
-        text = text.replace("%2", f"{result.deleted:,}").replace("%3", f"{result.restored:,}")
+        text = text.replace("%2", format_int(result.deleted)).replace("%3", format_int(result.restored))
         if result.kept_leads:
-            text += " " + self.tr("%1 worked leads were kept.").replace("%1", f"{result.kept_leads:,}")
+            text += " " + self.tr("%1 worked leads were kept.").replace("%1", format_int(result.kept_leads))
         self.status.setText(text)
         self._ctx.notify_changed()
         self.refresh()

@@ -1,0 +1,37 @@
+"""Numbers shown to the user follow the user's locale (Qt's default QLocale), not Python's format specs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QLocale
+
+from leaddesk.ui.dialogs.restore_dialog import size_label
+from leaddesk.ui.formatting import format_decimal, format_int, format_percent
+
+
+@contextmanager
+def _locale(language: QLocale.Language, country: QLocale.Country) -> Iterator[None]:
+    before = QLocale()
+    QLocale.setDefault(QLocale(language, country))
+    try:
+        yield
+    finally:
+        QLocale.setDefault(before)
+
+
+def test_numbers_in_a_german_locale() -> None:
+    with _locale(QLocale.Language.German, QLocale.Country.Germany):
+        assert format_int(80011) == "80.011"
+        assert format_decimal(3.5) == "3,5"
+        assert format_percent(0.425, 1) == "42,5 %"
+        assert size_label(5 * 1_048_576 + 524_288) == "5,5 MB"
+        assert size_label(2_500_000_000) == "2.384,2 MB"
+        assert size_label(10) == "1 kB"
+
+
+def test_numbers_in_an_english_locale() -> None:
+    with _locale(QLocale.Language.English, QLocale.Country.UnitedStates):
+        assert format_decimal(3.5) == "3.5"
+        assert size_label(2_500_000_000) == "2,384.2 MB"
