@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +24,8 @@ from leaddesk.services.importing import (
     propose_mapping,
     read_table,
 )
-from leaddesk.services.importing.prepared_rows import _tasks
+from leaddesk.services.importing.prepared_rows import _start_worker, _tasks
+from leaddesk.services.processes import WORKER_NICENESS, process_context
 from tests.import_files.builders import write_xlsx
 
 UTC = dt.UTC
@@ -267,3 +270,12 @@ def test_mapping_must_match_the_table(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "m.xlsx", [["Email"], ["a@b.it"]])
     with read_table(path) as table, pytest.raises(ValidationError):
         prepare_rows(table, propose_mapping(["Email", "Telefono"]))
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
+def test_preparation_workers_run_below_the_apps_priority() -> None:
+    with concurrent.futures.ProcessPoolExecutor(
+        1, mp_context=process_context(), initializer=_start_worker, initargs=(os.getpid(),)
+    ) as pool:
+        worker_niceness = pool.submit(os.nice, 0).result()
+    assert worker_niceness == min(19, os.nice(0) + WORKER_NICENESS)

@@ -45,7 +45,7 @@ from leaddesk.services.importing.normalising import (
 from leaddesk.services.importing.row_store import DataRow, RowStore
 from leaddesk.services.importing.row_validation import identity_problem, infer_stage
 from leaddesk.services.importing.table_reading import RawTable
-from leaddesk.services.processes import end_with_app, process_context
+from leaddesk.services.processes import end_with_app, process_context, yield_to_app
 
 if TYPE_CHECKING:
     from leaddesk.services.importing.new_leads import BuiltRow, LeadSpec
@@ -449,6 +449,11 @@ def iter_built(
     return _iterate(table, mapping, options, spec, progress, should_cancel)  # type: ignore[return-value]
 
 
+def _start_worker(app_pid: int) -> None:
+    end_with_app(app_pid)
+    yield_to_app()
+
+
 def _iterate(
     table: RawTable,
     mapping: ColumnMapping,
@@ -476,7 +481,10 @@ def _iterate(
         return
     pool_size = min(workers, len(tasks))
     executor = concurrent.futures.ProcessPoolExecutor(
-        max_workers=pool_size, mp_context=process_context(), initializer=end_with_app, initargs=(os.getpid(),)
+        max_workers=pool_size,
+        mp_context=process_context(),
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
     )
     try:
         # A few tasks in flight per worker, consumed in order: memory stays bounded by the window.
