@@ -7,7 +7,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from PySide6.QtCore import QLocale, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from leaddesk.app import Services
 from leaddesk.domain.queries import LeadFilter
@@ -101,6 +101,31 @@ def test_counts_follow_the_users_locale(qtbot, ctx: AppContext, tmp_path: Path) 
         assert "1.200 rows read: 1.200 can be imported, 0 rejected." in wizard.summary.text()
     finally:
         QLocale.setDefault(before)
+
+
+def test_reading_and_checking_show_their_progress(qtbot, ctx: AppContext, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wizard = _wizard(qtbot, ctx, _list(tmp_path))
+    bar = wizard.step_progress
+    assert bar.isHidden()
+    seen: list[tuple[int, int, bool]] = []
+    bar.valueChanged.connect(lambda value: seen.append((value, bar.maximum(), bar.isVisible())))
+    with qtbot.waitSignal(wizard.table_loaded, timeout=30_000):
+        wizard.next_button.click()
+    assert seen and all(visible and maximum == 1000 for _v, maximum, visible in seen)
+    assert bar.isHidden()
+    seen.clear()
+    with qtbot.waitSignal(wizard.checked, timeout=30_000):
+        wizard.next_button.click()
+    assert seen[-1] == (1000, 1000, True)  # every row checked
+    assert bar.isHidden()
+
+
+def test_every_label_of_the_file_page_has_its_shortcut(qtbot, ctx: AppContext, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wizard = _wizard(qtbot, ctx, _list(tmp_path))
+    labels = {label.text(): label for label in wizard.findChildren(QLabel) if "&" in label.text()}
+    assert labels["&File:"].buddy() is wizard.path
+    assert labels["&Header row:"].buddy() is wizard.header_mode
+    assert all(label.buddy() is not None for label in labels.values())
 
 
 def test_cancel_saves_nothing(qtbot, ctx: AppContext, services: Services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

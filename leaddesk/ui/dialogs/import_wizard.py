@@ -101,6 +101,11 @@ class ImportWizard(QDialog):
 
         self.status = QLabel(self)
         self.status.setObjectName("importStatus")
+        # Reading and checking a big file take a while too: their progress, beside the status text.
+        self.step_progress = QProgressBar(self)
+        self.step_progress.setObjectName("importStepProgress")
+        self.step_progress.setMaximumWidth(220)
+        self.step_progress.hide()
         self.back_button = QPushButton(self.tr("< &Back"), self)
         self.back_button.setObjectName("importBack")
         self.back_button.clicked.connect(self.back)
@@ -113,6 +118,7 @@ class ImportWizard(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.step_progress)
         buttons.addWidget(self.back_button)
         buttons.addWidget(self.next_button)
         buttons.addWidget(self.cancel_button)
@@ -138,7 +144,10 @@ class ImportWizard(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        form.addRow(self.tr("&File:"), row)
+        # A row of several widgets: name the label's buddy, or it shows the '&' and Alt+F does nothing.
+        file_label = QLabel(self.tr("&File:"), page)
+        file_label.setBuddy(self.path)
+        form.addRow(file_label, row)
         self.sheet = QComboBox(page)
         self.sheet.setObjectName("importSheet")
         form.addRow(self.tr("&Sheet:"), self.sheet)
@@ -158,7 +167,9 @@ class ImportWizard(QDialog):
         header.addWidget(self.header_mode)
         header.addWidget(self.header_row)
         header.addStretch(1)
-        form.addRow(self.tr("&Header row:"), header)
+        header_label = QLabel(self.tr("&Header row:"), page)
+        header_label.setBuddy(self.header_mode)
+        form.addRow(header_label, header)
         self.campaign = QComboBox(page)
         self.campaign.setObjectName("importCampaign")
         self.campaign.setEditable(True)
@@ -306,8 +317,8 @@ class ImportWizard(QDialog):
             self._update_buttons()
             self.table_loaded.emit()
 
-        self._busy(True, self.tr("Reading the file…"))
-        self.control = run_task(work, on_done=done, on_error=self._fail)
+        self._busy(True, self.tr("Reading the file…"), progress=True)
+        self.control = run_task(work, on_done=done, on_error=self._fail, on_progress=self._step_progress)
 
     # --- page 2: preview and mapping -----------------------------------------------------------------
 
@@ -441,13 +452,14 @@ class ImportWizard(QDialog):
             self._update_buttons()
             self.checked.emit(check)
 
-        self._busy(True, self.tr("Checking the rows…"))
+        self._busy(True, self.tr("Checking the rows…"), progress=True)
         self.control = run_task(
             lambda c: service.check(
                 table, mapping, options, progress=c.progress, should_cancel=lambda: c.cancelled
             ),
             on_done=done,
             on_error=self._fail,
+            on_progress=self._step_progress,
         )
 
     def _ask_save_rejected(self) -> None:
@@ -597,13 +609,22 @@ class ImportWizard(QDialog):
             return
         self.reject()
 
-    def _busy(self, busy: bool, text: str = "") -> None:
+    def _busy(self, busy: bool, text: str = "", *, progress: bool = False) -> None:
         if not busy:
             self.control = None
         self.status.setText(text)
+        # Busy (moving) until the step reports how far it is.
+        self.step_progress.setRange(0, 0)
+        self.step_progress.reset()
+        self.step_progress.setVisible(busy and progress)
         self.next_button.setEnabled(not busy)
         self.back_button.setEnabled(not busy)
         self.stack.currentWidget().setEnabled(not busy or self.stack.currentIndex() == PAGE_RUN)
+
+    def _step_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.step_progress.setRange(0, _SCALE)
+            self.step_progress.setValue(min(_SCALE, done * _SCALE // total))
 
     def _update_buttons(self) -> None:
         page = self.stack.currentIndex()
