@@ -8,10 +8,11 @@ real SLA service computes for the policy it stores.
 The build uses both cores. The main process draws every lead's story once into a stage file, then inserts
 the leads and builds their indexes; a worker process reads the same stage file, computes the SLA clocks
 with the SLA service's own functions (handed back in a small file while the main process builds the
-indexes that do not hold them), then builds the events, touches and activities (with their indexes) and
-the search index in a parts file. At the end the parts are copied in with SQLite's transfer optimisation
-(pages of records, indexes in order: no re-sorting). Two processes, one per core: a third thread would
-only take turns with them.
+indexes that do not hold them), then builds the events, touches and activities (with their indexes) in a
+parts file, and last the search index in a file of its own. Each is copied in as soon as both it and the
+main process are ready (the search index is still being built while the parts are copied), with SQLite's
+transfer optimisation (records and index entries in order: no re-sorting). Two processes, one per core: a
+third thread would only take turns with them.
 
     python benchmarks/big_db.py [--leads N] [--force]
 
@@ -365,8 +366,10 @@ def build(path: Path, leads: int, phases: Phases | None = None) -> Phases:
     from leaddesk.services.sla.sla_service import EPOCH, SlaService
 
     phases = phases or Phases()
-    stage_path, parts_path, sla_path = (path.with_suffix(s) for s in (".stage", ".parts", ".sla"))
-    scratch = [path, stage_path, parts_path, sla_path]
+    stage_path, parts_path, sla_path, search_path = (
+        path.with_suffix(s) for s in (".stage", ".parts", ".sla", ".search")
+    )
+    scratch = [path, stage_path, parts_path, sla_path, search_path]
     for p in scratch:
         for q in (p, Path(f"{p}-wal"), Path(f"{p}-shm"), Path(f"{p}-journal")):
             q.unlink(missing_ok=True)
@@ -390,13 +393,16 @@ def build(path: Path, leads: int, phases: Phases | None = None) -> Phases:
         _build_leads(conn, phases, worker, sla_path)
         with phases("ANALYZE (the leads, as the app does)"):
             _analyze(conn, [t for t in _tables(conn) if t not in WORKER_TABLES])
-        with phases("wait for the worker (events, touches, activities, search index)"):
-            _out, err = worker.communicate()
-            # (a failure before the SLA clocks were handed over is reported by `_build_leads`)
-            if worker.returncode:
-                raise RuntimeError(f"the big_db worker failed:\n{err.decode(errors='replace')}")
+        with phases("wait for the worker (events, touches, activities)"):
+            _wait_for(worker, "parts")
+        # The worker builds the search index meanwhile, in a file of its own.
         with phases("copy the worker's tables in"):
-            _copy_parts(conn, parts_path, phases)
+            _copy_tables(conn, parts_path)
+        with phases("wait for the worker (search index)"):
+            _wait_for(worker, "search")
+        with phases("copy the search index in"):
+            _copy_search_index(conn, search_path)
+        _wait_for(worker, "done", phases)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.close()
     except BaseException:
@@ -574,14 +580,7 @@ def _build_leads(
             if (_name, sql) not in later:
                 conn.execute(sql)
     with phases("SLA clocks (wait for the worker, update)"):
-        assert worker.stdout is not None
-        for line in worker.stdout:  # the worker's trace lines, if any, then "sla" once the file is written
-            if line == b"sla\n":
-                break
-            sys.stdout.write(line.decode())
-        else:
-            _out, err = worker.communicate()
-            raise RuntimeError(f"the big_db worker failed:\n{err.decode(errors='replace')}")
+        _wait_for(worker, "sla")
         _attach(conn, sla_path, "sla")
         conn.execute("BEGIN")
         # (An UPDATE … FROM would scan every lead for the few handed off; this reads only those.)
@@ -594,6 +593,25 @@ def _build_leads(
     with phases("leads indexes"):
         for _name, sql in later:
             conn.execute(sql)
+
+
+def _wait_for(worker: subprocess.Popen[bytes], marker: str, phases: Phases | None = None) -> None:
+    """Read the worker's output until it says `marker` (the file it names is complete): its trace lines,
+    if any, are passed on, and its phases go into `phases`. After "done", wait for it to exit."""
+    assert worker.stdout is not None
+    for raw in worker.stdout:
+        line = raw.decode().rstrip("\n")
+        if line == marker:
+            if marker != "done" or worker.wait() == 0:
+                return
+            break
+        if line.startswith("phases ") and phases is not None:
+            for name, (wall, cpu) in json.loads(line[7:]).items():
+                phases.times[f"worker: {name}"] = (wall, cpu)
+        else:
+            print(line)
+    _out, err = worker.communicate()
+    raise RuntimeError(f"the big_db worker failed:\n{err.decode(errors='replace')}")
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
@@ -617,18 +635,13 @@ def _analyze(conn: sqlite3.Connection, tables: list[str]) -> None:
             analyse(conn, table)
 
 
-def _copy_parts(conn: sqlite3.Connection, parts_path: Path, phases: Phases) -> None:
-    """Copy the worker's tables and search index in: `INSERT INTO t SELECT * FROM parts.t` into an empty
-    table with the same columns and indexes is SQLite's transfer optimisation (records and index entries
-    are copied in order, nothing is re-sorted). The search index is its shadow tables, byte for byte what
-    the same fill writes here (a contentless FTS5 table: the index is all there is)."""
+def _copy_tables(conn: sqlite3.Connection, parts_path: Path) -> None:
+    """Copy the worker's tables in: `INSERT INTO t SELECT * FROM parts.t` into an empty table with the
+    same columns and indexes is SQLite's transfer optimisation (records and index entries are copied in
+    order, nothing is re-sorted). Their statistics come along."""
     _attach(conn, parts_path, "parts")
-    conn.execute(SQLITE_DDL[0])
     conn.execute("BEGIN")
     for table in WORKER_TABLES:
-        conn.execute(f"INSERT INTO main.{table} SELECT * FROM parts.{table}")
-    for table in FTS_SHADOW:
-        conn.execute(f"DELETE FROM main.{table}")
         conn.execute(f"INSERT INTO main.{table} SELECT * FROM parts.{table}")
     conn.execute("COMMIT")
     conn.execute(
@@ -636,9 +649,20 @@ def _copy_parts(conn: sqlite3.Connection, parts_path: Path, phases: Phases) -> N
         f"WHERE tbl IN ({', '.join('?' * len(WORKER_TABLES))})",
         WORKER_TABLES,
     )
-    for name, wall, cpu in conn.execute("SELECT name, wall, cpu FROM parts.worker_phases").fetchall():
-        phases.times[f"worker: {name}"] = (wall, cpu)
     conn.execute("DETACH DATABASE parts")
+
+
+def _copy_search_index(conn: sqlite3.Connection, search_path: Path) -> None:
+    """The search index is its shadow tables, byte for byte what the same fill writes here (a contentless
+    FTS5 table: the index is all there is); then the triggers that keep it."""
+    _attach(conn, search_path, "search")
+    conn.execute(SQLITE_DDL[0])
+    conn.execute("BEGIN")
+    for table in FTS_SHADOW:
+        conn.execute(f"DELETE FROM main.{table}")
+        conn.execute(f"INSERT INTO main.{table} SELECT * FROM search.{table}")
+    conn.execute("COMMIT")
+    conn.execute("DETACH DATABASE search")
     for statement in SQLITE_DDL[1:]:
         conn.execute(statement)
 
@@ -653,11 +677,13 @@ _TOUCHES = (
 )
 
 
-def run_worker(stage_path: Path, parts_path: Path, sla_path: Path) -> None:
+def run_worker(stage_path: Path, parts_path: Path, sla_path: Path, search_path: Path) -> None:
     """The second core: the SLA clocks (first: the main process waits for them), then the events, touches
-    and activities with their indexes, and the search index."""
+    and activities with their indexes (the main process copies them in while this process goes on), and
+    the search index in a file of its own. Says "sla", then "parts", when each file is complete; its
+    phases come last."""
     phases = Phases()
-    for p in (parts_path, Path(f"{parts_path}-journal")):
+    for p in (parts_path, Path(f"{parts_path}-journal"), search_path, Path(f"{search_path}-journal")):
         p.unlink(missing_ok=True)
     conn = _connect(parts_path, CACHE_KIB, phases.started, "[worker] ")
     conn.execute(f"ATTACH DATABASE 'file:{stage_path}?mode=ro' AS stage")
@@ -689,24 +715,29 @@ def run_worker(stage_path: Path, parts_path: Path, sla_path: Path) -> None:
             if kind == "index":
                 conn.execute(sql)
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    with phases("search index"):
-        # The app's own fill statement, over the same names the leads get.
-        conn.execute(_lead_text_view())
-        conn.execute("CREATE TEMP VIEW leads AS SELECT n AS id, * FROM lead_text")
-        conn.execute(SQLITE_DDL[0])
-        conn.execute("BEGIN")
-        for statement in SQLITE_BULK_FILL:
-            conn.execute(statement)
-        conn.execute("COMMIT")
     with phases("ANALYZE"):
         _analyze(conn, list(WORKER_TABLES))
-    conn.execute("CREATE TABLE worker_phases (name TEXT, wall REAL, cpu REAL)")
-    conn.executemany("INSERT INTO worker_phases VALUES (?, ?, ?)", [(k, *v) for k, v in phases.times.items()])
     conn.close()
+    print("parts", flush=True)
+    search = _connect(search_path, CACHE_KIB, phases.started, "[worker] ")
+    search.execute(f"ATTACH DATABASE 'file:{stage_path}?mode=ro' AS stage")
+    with phases("search index"):
+        # The app's own fill statement, over the same names the leads get.
+        search.execute(_lead_text_view())
+        search.execute("CREATE TEMP VIEW leads AS SELECT n AS id, * FROM lead_text")
+        search.execute(SQLITE_DDL[0])
+        search.execute("BEGIN")
+        for statement in SQLITE_BULK_FILL:
+            search.execute(statement)
+        search.execute("COMMIT")
+    search.close()
+    print("search", flush=True)
+    print("phases " + json.dumps(phases.times), flush=True)
+    print("done", flush=True)
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
+    if len(sys.argv) == 6 and sys.argv[1] == "--worker":
         run_worker(*map(Path, sys.argv[2:]))
         return
     parser = argparse.ArgumentParser(description=__doc__)
