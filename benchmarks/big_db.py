@@ -373,7 +373,7 @@ def build(path: Path, leads: int, phases: Phases | None = None) -> Phases:
     for p in scratch:
         for q in (p, Path(f"{p}-wal"), Path(f"{p}-shm"), Path(f"{p}-journal")):
             q.unlink(missing_ok=True)
-    worker: subprocess.Popen[bytes] | None = None
+    worker: _Worker | None = None
     try:
         with phases("schema + SLA policy version (real service)"):
             db = open_database("sqlite:///" + str(path))
@@ -385,30 +385,25 @@ def build(path: Path, leads: int, phases: Phases | None = None) -> Phases:
         conn = _connect(path, CACHE_KIB, phases.started)
         with phases("stories (stage file)"):
             _fill_stage(conn, stage_path, leads)
-        worker = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", *map(str, scratch[1:])],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        worker = _Worker([sys.executable, str(Path(__file__).resolve()), "--worker", *map(str, scratch[1:])])
         _build_leads(conn, phases, worker, sla_path)
         with phases("ANALYZE (the leads, as the app does)"):
             _analyze(conn, [t for t in _tables(conn) if t not in WORKER_TABLES])
         with phases("wait for the worker (events, touches, activities)"):
-            _wait_for(worker, "parts")
+            worker.wait_for("parts")
         # The worker builds the search index meanwhile, in a file of its own.
         with phases("copy the worker's tables in"):
             _copy_tables(conn, parts_path)
         with phases("wait for the worker (search index)"):
-            _wait_for(worker, "search")
+            worker.wait_for("search")
         with phases("copy the search index in"):
             _copy_search_index(conn, search_path)
-        _wait_for(worker, "done", phases)
+        worker.wait_for("done", phases)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.close()
     except BaseException:
-        if worker is not None and worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        if worker is not None:
+            worker.stop()
         path.unlink(missing_ok=True)
         raise
     finally:
@@ -555,9 +550,7 @@ def _stored(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _build_leads(
-    conn: sqlite3.Connection, phases: Phases, worker: subprocess.Popen[bytes], sla_path: Path
-) -> None:
+def _build_leads(conn: sqlite3.Connection, phases: Phases, worker: _Worker, sla_path: Path) -> None:
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = 'leads'"
     ).fetchall()
@@ -580,7 +573,7 @@ def _build_leads(
             if (_name, sql) not in later:
                 conn.execute(sql)
     with phases("SLA clocks (wait for the worker, update)"):
-        _wait_for(worker, "sla")
+        worker.wait_for("sla")
         _attach(conn, sla_path, "sla")
         conn.execute("BEGIN")
         # (An UPDATE … FROM would scan every lead for the few handed off; this reads only those.)
@@ -595,23 +588,47 @@ def _build_leads(
             conn.execute(sql)
 
 
-def _wait_for(worker: subprocess.Popen[bytes], marker: str, phases: Phases | None = None) -> None:
-    """Read the worker's output until it says `marker` (the file it names is complete): its trace lines,
-    if any, are passed on, and its phases go into `phases`. After "done", wait for it to exit."""
-    assert worker.stdout is not None
-    for raw in worker.stdout:
-        line = raw.decode().rstrip("\n")
-        if line == marker:
-            if marker != "done" or worker.wait() == 0:
-                return
-            break
-        if line.startswith("phases ") and phases is not None:
-            for name, (wall, cpu) in json.loads(line[7:]).items():
-                phases.times[f"worker: {name}"] = (wall, cpu)
-        else:
-            print(line)
-    _out, err = worker.communicate()
-    raise RuntimeError(f"the big_db worker failed:\n{err.decode(errors='replace')}")
+class _Worker:
+    """The worker process. Its output is read line by line for the markers it prints; its errors go to a
+    file, not a pipe (nobody reads a pipe while waiting for a marker: a long error would fill it and
+    stall the worker)."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `stop`)
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.errors)
+
+    def wait_for(self, marker: str, phases: Phases | None = None) -> None:
+        """Read until the worker says `marker` (the file it names is complete): its trace lines, if any,
+        are passed on, and its phases go into `phases`. After "done", wait for it to exit."""
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            line = raw.decode(errors="replace").rstrip("\n")
+            if line == marker:
+                if marker != "done":
+                    return
+                if self.process.wait() == 0:
+                    self.stop()
+                    return
+                break
+            if line.startswith("phases ") and phases is not None:
+                for name, (wall, cpu) in json.loads(line[7:]).items():
+                    phases.times[f"worker: {name}"] = (wall, cpu)
+            else:
+                print(line)
+        self.process.wait()
+        self.errors.seek(0)
+        message = self.errors.read().decode(errors="replace")
+        self.stop()
+        raise RuntimeError(f"the big_db worker failed:\n{message}")
+
+    def stop(self) -> None:
+        """End the worker if it still runs, and close its output and error file."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.errors.close()
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
@@ -644,11 +661,14 @@ def _copy_tables(conn: sqlite3.Connection, parts_path: Path) -> None:
     for table in WORKER_TABLES:
         conn.execute(f"INSERT INTO main.{table} SELECT * FROM parts.{table}")
     conn.execute("COMMIT")
-    conn.execute(
-        "INSERT INTO main.sqlite_stat1 SELECT * FROM parts.sqlite_stat1 "
-        f"WHERE tbl IN ({', '.join('?' * len(WORKER_TABLES))})",
-        WORKER_TABLES,
-    )
+    if conn.execute("SELECT 1 FROM parts.sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        # (A small build may have analysed nothing here yet: ANALYZE of the schema table makes the table.)
+        conn.execute("ANALYZE main.sqlite_schema")
+        conn.execute(
+            "INSERT INTO main.sqlite_stat1 SELECT * FROM parts.sqlite_stat1 "
+            f"WHERE tbl IN ({', '.join('?' * len(WORKER_TABLES))})",
+            WORKER_TABLES,
+        )
     conn.execute("DETACH DATABASE parts")
 
 

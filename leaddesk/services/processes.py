@@ -77,12 +77,12 @@ def end_with_app(app_pid: int) -> None:
     threading.Thread(target=wait_for_the_app, name="leaddesk-end-with-app", daemon=True).start()
 
 
-#: How much a preparation worker lowers its scheduling priority (Unix `nice`).
+#: How much a helper process (import preparation, chart rendering) lowers its priority (Unix `nice`).
 WORKER_NICENESS = 5
 
 
 def yield_to_app() -> None:
-    """In a worker child: take the processor only when the app's process does not need it.
+    """In a helper process: take the processor only when the app's process does not need it.
 
     An import's app process writes what the workers prepare; it is the slower end of the pipeline and
     the GUI lives in it. With the workers at normal priority, two of them and the app share two cores

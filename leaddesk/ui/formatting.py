@@ -171,7 +171,7 @@ def format_hours(hours: float) -> str:
     """Business time for people: '45 min', '3 h 20 min', '2 d 4 h' style, locale-neutral units."""
     minutes = round(abs(hours) * 60)
     if minutes < 60:
-        text = tr("Duration", "%n min", None, minutes)
+        text = tr("Duration", "%Ln min", None, minutes)
     elif minutes < 60 * 24:
         h, m = divmod(minutes, 60)
         text = tr("Duration", "%1 h %2 min").replace("%1", str(h)).replace("%2", f"{m:02d}")

@@ -67,16 +67,16 @@ def alert_message(alerts: list[Alert], now_text: Callable[[Alert], str], *, mana
                 else tr("SlaAlerts", "Reach by %1")
             ).replace("%1", now_text(a))
         return title, body
-    title = tr("SlaAlerts", "%n lead(s) need you", None, len(alerts))
+    title = tr("SlaAlerts", "%Ln lead(s) need you", None, len(alerts))
     if breached:
         title = (
-            tr("SlaAlerts", "%n SLA breach(es)", None, len(breached))
+            tr("SlaAlerts", "%Ln SLA breach(es)", None, len(breached))
             if len(breached) == len(alerts)
             else title
         )
     names = ", ".join(a.lead_name for a in alerts[:3])
     more = len(alerts) - 3
-    body = names + (tr("SlaAlerts", " and %n more", None, more) if more > 0 else "")
+    body = names + (tr("SlaAlerts", " and %Ln more", None, more) if more > 0 else "")
     return title, body
 
 
@@ -292,7 +292,7 @@ class SlaAlerts(QObject):
         if result.reassigned:
             n = len(result.reassigned)
             self._window.statusBar().showMessage(
-                tr("SlaAlerts", "%n lead(s) not accepted in time went to another rep", None, n), 15_000
+                tr("SlaAlerts", "%Ln lead(s) not accepted in time went to another rep", None, n), 15_000
             )
             self._ctx.notify_changed()
 

@@ -36,7 +36,7 @@ class HandoffDialog(ServiceDialog):
         self.setWindowIcon(icon("handoff"))
         count = len(self.lead_ids)
         self.summary = QLabel(
-            self.tr("Hand %n lead(s) to sales. The SLA clocks start now.", None, count).replace(
+            self.tr("Hand %Ln lead(s) to sales. The SLA clocks start now.", None, count).replace(
                 str(count), format_int(count)
             ),
             self,
@@ -47,7 +47,7 @@ class HandoffDialog(ServiceDialog):
         present = [m for m in members if m.role == Role.SALES and m.active and not m.is_absent_on(today)]
         absent = [m for m in members if m.role == Role.SALES and m.active and m.is_absent_on(today)]
         self.owner.addItem(
-            self.tr("Round-robin among %n present sales member(s)", None, len(present)), ROUND_ROBIN
+            self.tr("Round-robin among %Ln present sales member(s)", None, len(present)), ROUND_ROBIN
         )
         for m in present:
             self.owner.addItem(m.name, m.id)

@@ -46,7 +46,7 @@ from leaddesk.services.importing.presets import PresetRow
 from leaddesk.ui.background import TaskControl, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.formatting import format_int
+from leaddesk.ui.formatting import format_datetime, format_int
 from leaddesk.ui.import_actions import EXTENSIONS
 from leaddesk.ui.widgets.import_mapping import MappingTable
 
@@ -437,7 +437,7 @@ class ImportWizard(QDialog):
             for b in check.previous_imports:
                 lines.append(
                     self.tr("This file was already imported on %1 (import #%2).")
-                    .replace("%1", f"{b.created_at:%Y-%m-%d %H:%M}")
+                    .replace("%1", format_datetime(b.created_at))
                     .replace("%2", str(b.id))
                 )
             self.summary.setText("\n".join(lines))

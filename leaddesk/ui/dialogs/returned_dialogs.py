@@ -29,7 +29,7 @@ class RecycleDialog(ServiceDialog):
         n = len(self.lead_ids)
         info = QLabel(
             _count_text(
-                self.tr("%n lead(s) go back to nurture as new leads, with a fresh pass.", None, n), n
+                self.tr("%Ln lead(s) go back to nurture as new leads, with a fresh pass.", None, n), n
             ),
             self,
         )
@@ -67,7 +67,7 @@ class DisqualifyDialog(ServiceDialog):
         self.setWindowTitle(self.tr("Disqualify"))
         self.setWindowIcon(icon("disqualify"))
         n = len(self.lead_ids)
-        info = QLabel(_count_text(self.tr("%n lead(s) leave the funnel for good.", None, n), n), self)
+        info = QLabel(_count_text(self.tr("%Ln lead(s) leave the funnel for good.", None, n), n), self)
         self.reason = QComboBox(self)
         self.reason.setObjectName("disqualifyReason")
         self.reason.setEditable(True)

@@ -409,7 +409,7 @@ class MarketingPage(QWidget):
             )
             self.select_all_button.hide()
         elif rows:
-            self.selection_label.setText(self.tr("%n selected", None, len(rows)))
+            self.selection_label.setText(self.tr("%Ln selected", None, len(rows)))
             shown = self.browser.model.rowCount()
             self.select_all_button.setVisible(len(rows) >= shown and total > shown)
             self.select_all_button.setText(self.tr("Select all %1 matching").replace("%1", format_int(total)))
@@ -459,7 +459,7 @@ class MarketingPage(QWidget):
             run_in_background(
                 lambda: lifecycle.qualify(ids, actor_id=actor),
                 on_done=lambda done: self._done(
-                    self._skipped(self.tr("%n lead(s) marked MQL", None, len(done)), skipped)
+                    self._skipped(self.tr("%Ln lead(s) marked MQL", None, len(done)), skipped)
                 ),
                 on_error=self._error,
             )
@@ -474,7 +474,7 @@ class MarketingPage(QWidget):
             self.dialog = HandoffDialog(self._ctx, ids, members, self._today(), self)
             self.dialog.succeeded.connect(
                 lambda assigned: self._done(
-                    self._skipped(self.tr("%n lead(s) handed off to sales", None, len(assigned)), skipped)
+                    self._skipped(self.tr("%Ln lead(s) handed off to sales", None, len(assigned)), skipped)
                 )
             )
             self.dialog.open()
@@ -490,7 +490,7 @@ class MarketingPage(QWidget):
             self.dialog = DisqualifyDialog(self._ctx, ids, self)
             self.dialog.succeeded.connect(
                 lambda done: self._done(
-                    self._skipped(self.tr("%n lead(s) disqualified", None, len(done)), skipped)
+                    self._skipped(self.tr("%Ln lead(s) disqualified", None, len(done)), skipped)
                 )
             )
             self.dialog.open()
@@ -506,7 +506,7 @@ class MarketingPage(QWidget):
             def deleted(n: int) -> None:
                 self._undo_ids = ids
                 self._undo_action.setVisible(True)
-                self._done(self.tr("%n lead(s) moved to the trash", None, n))
+                self._done(self.tr("%Ln lead(s) moved to the trash", None, n))
 
             run_in_background(
                 lambda: lifecycle.delete_leads(ids, actor_id=actor), on_done=deleted, on_error=self._error
@@ -522,14 +522,14 @@ class MarketingPage(QWidget):
         lifecycle, actor = self._ctx.services.lifecycle, self._ctx.member_id
         run_in_background(
             lambda: lifecycle.restore_leads(ids, actor_id=actor),
-            on_done=lambda n: self._done(self.tr("%n lead(s) restored", None, n)),
+            on_done=lambda n: self._done(self.tr("%Ln lead(s) restored", None, n)),
             on_error=self._error,
         )
 
     def _skipped(self, message: str, skipped: int) -> str:
         if not skipped:
             return message
-        return message + " · " + self.tr("%n skipped (not at the right stage)", None, skipped)
+        return message + " · " + self.tr("%Ln skipped (not at the right stage)", None, skipped)
 
     def _returned_count(self, n: int) -> None:
         title = self.tr("Returned by sales")

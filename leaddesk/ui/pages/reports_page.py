@@ -449,7 +449,7 @@ class ReportsPage(QWidget):
             for r in rows:
                 text = f"{r.title}\n{format_date(r.period_start)} – {format_date(r.period_end)}"
                 if r.open_actions:
-                    text += "  · " + self.tr("%n open action(s)", "", r.open_actions)
+                    text += "  · " + self.tr("%Ln open action(s)", "", r.open_actions)
                 item = QListWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, r.id)
                 self.reports.addItem(item)

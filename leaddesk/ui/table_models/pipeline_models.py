@@ -444,7 +444,7 @@ class FollowUpModel(QAbstractTableModel):
             return tr("FollowUps", "Call back %1").replace("%1", when_text(f.callback_at, self._now()))
         if f.overdue:
             late = (self._now().astimezone(self._zone).date() - f.due_on).days
-            return tr("FollowUps", "%n day(s) overdue", None, late)
+            return tr("FollowUps", "%Ln day(s) overdue", None, late)
         return tr("FollowUps", "Today")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -65,7 +65,7 @@ def due_line(row: QueueRow, clock: Clock, now: datetime) -> str:
     """The line under the countdown: when it falls due, and the attempts made so far."""
     text = due_text(clock, now)
     if row.lead.stage == Stage.ACCEPTED and row.attempts:
-        text += " · " + tr("Queue", "%n attempt(s)", None, row.attempts)
+        text += " · " + tr("Queue", "%Ln attempt(s)", None, row.attempts)
     return text
 
 

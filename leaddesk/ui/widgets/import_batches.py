@@ -22,7 +22,7 @@ from leaddesk.services.importing.undo import UndoBlockedError, UndoResult
 from leaddesk.ui.background import run_in_background, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.formatting import format_int
+from leaddesk.ui.formatting import format_datetime, format_int
 
 COLUMNS = (
     "#",
@@ -84,13 +84,13 @@ class ImportHistoryDialog(QDialog):
         self.table.setRowCount(len(rows))
         for r, b in enumerate(rows):
             state = (
-                self.tr("Undone %1").replace("%1", f"{b.undone_at:%Y-%m-%d %H:%M}")
+                self.tr("Undone %1").replace("%1", format_datetime(b.undone_at))
                 if b.undone_at
                 else self.tr("Active")
             )
             file_name = b.file_name + (f" [{b.sheet}]" if b.sheet else "")
             values = (
-                str(b.id), f"{b.created_at.astimezone():%Y-%m-%d %H:%M}", file_name, b.member_name or "",
+                str(b.id), format_datetime(b.created_at), file_name, b.member_name or "",
                 b.campaign_name or "", format_int(b.rows_read), format_int(b.created), format_int(b.updated),
                 format_int(b.duplicates), format_int(b.rejected), state,
             )  # fmt: skip

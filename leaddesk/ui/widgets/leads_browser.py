@@ -139,7 +139,7 @@ class LeadsBrowser(QWidget):
         if not self.model.total_known:
             self.count_label.setText(self.tr("counting…"))
             return
-        self.count_label.setText(self.tr("%n lead(s)", None, total).replace(str(total), format_int(total)))
+        self.count_label.setText(self.tr("%Ln lead(s)", None, total).replace(str(total), format_int(total)))
 
     # --- selection -----------------------------------------------------------------------------------
 

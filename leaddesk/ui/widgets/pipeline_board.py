@@ -226,7 +226,7 @@ class BoardColumnView(QFrame):
         if stage != Stage.CONTACTED and self.model.counted and self.model.value:
             bits.append(format_money(self.model.value))
         if stage in (Stage.WON, Stage.LOST):
-            bits.append(tr("Board", "last %n day(s)", None, DEFAULT_CLOSED_DAYS))
+            bits.append(tr("Board", "last %Ln day(s)", None, DEFAULT_CLOSED_DAYS))
         self.summary.setText(" · ".join(bits) or " ")
 
 
@@ -517,7 +517,7 @@ class PipelineView(QWidget):
     def _count(self) -> None:
         total = self.table_model.total
         self.count_label.setText(
-            tr("Pipeline", "%n lead(s)", None, total).replace(str(total), format_int(total))
+            tr("Pipeline", "%Ln lead(s)", None, total).replace(str(total), format_int(total))
             if self.table_model.total_known
             else tr("Pipeline", "counting…")
         )

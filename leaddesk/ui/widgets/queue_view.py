@@ -193,7 +193,7 @@ class QueueView(QWidget):
             self.count_label.setText(self.tr("counting…"))
         else:
             self.count_label.setText(
-                self.tr("%n lead(s) waiting", None, total).replace(str(total), format_int(total))
+                self.tr("%Ln lead(s) waiting", None, total).replace(str(total), format_int(total))
             )
 
     def visible_rows(self) -> tuple[int, int]:
@@ -247,10 +247,10 @@ class FollowUpsView(QWidget):
         n = self.model.rowCount()
         overdue = sum(1 for f in self.model.rows() if f.overdue)
         text = (
-            self.tr("%n to do", None, n).replace(str(n), format_int(n)) if n else self.tr("none — all clear")
+            self.tr("%Ln to do", None, n).replace(str(n), format_int(n)) if n else self.tr("none — all clear")
         )
         if overdue:
-            text += " · " + self.tr("%n overdue", None, overdue).replace(str(overdue), format_int(overdue))
+            text += " · " + self.tr("%Ln overdue", None, overdue).replace(str(overdue), format_int(overdue))
         self.count_label.setText(text)
 
     def current_row(self) -> int:
