@@ -128,6 +128,19 @@ def test_every_label_of_the_file_page_has_its_shortcut(qtbot, ctx: AppContext, t
     assert all(label.buddy() is not None for label in labels.values())
 
 
+def test_saving_the_rejected_rows_where_it_cannot_says_why(qtbot, ctx: AppContext, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wizard = _wizard(qtbot, ctx, _list(tmp_path))
+    with qtbot.waitSignal(wizard.table_loaded, timeout=30_000):
+        wizard.next_button.click()
+    with qtbot.waitSignal(wizard.checked, timeout=30_000):
+        wizard.next_button.click()
+    wizard.save_rejected(tmp_path / "no such folder" / "rejected.xlsx")
+    qtbot.waitUntil(lambda: wizard.last_box is not None, timeout=10_000)
+    assert wizard.last_box is not None and "Cannot write" in wizard.last_box.text()
+    # The step the wizard is on is left as it was.
+    assert wizard.stack.currentIndex() == PAGE_CHECK and wizard.next_button.isEnabled()
+
+
 def test_cancel_saves_nothing(qtbot, ctx: AppContext, services: Services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "big.csv"
     path.write_text(

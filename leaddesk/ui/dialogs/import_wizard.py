@@ -482,8 +482,13 @@ class ImportWizard(QDialog):
         run_task(
             lambda _c: service.write_rejected_rows(path, headers, rows),
             on_done=lambda saved: self.status.setText(self.tr("Saved %1.").replace("%1", str(saved))),
-            on_error=self._fail,
+            on_error=self._save_failed,
         )
+
+    def _save_failed(self, exc: BaseException) -> None:
+        # Only the saving failed: a check or an import started meanwhile goes on undisturbed.
+        self.last_error = exc
+        self.last_box = show_error(self, exc, self.tr("Save the rejected rows"))
 
     # --- page 4: the import --------------------------------------------------------------------------
 
