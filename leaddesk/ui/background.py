@@ -48,7 +48,8 @@ class TaskControl:
 class _Relay(QObject):
     succeeded = Signal(object)
     failed = Signal(object)
-    progressed = Signal(int, int)
+    #: 64-bit: a step may count bytes (a CSV's size), and Qt's int is 32-bit.
+    progressed = Signal("qlonglong", "qlonglong")
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,7 +76,7 @@ class _Relay(QObject):
 
             show_error(None, exc)
 
-    @Slot(int, int)
+    @Slot("qlonglong", "qlonglong")
     def _progress(self, done: int, total: int) -> None:
         if self.on_progress:
             self.on_progress(done, total)

@@ -56,6 +56,7 @@ from leaddesk.ui.formatting import (
     event_label,
     format_date,
     format_datetime,
+    format_int,
     format_money,
     outcome_label,
     reject_reason_label,
@@ -348,7 +349,7 @@ class LeadDetailDialog(QDialog):
         rows = [
             (self.tr("Email"), p.email),
             (self.tr("Phone"), p.phone),
-            (self.tr("Company size"), str(p.company_size) if p.company_size else None),
+            (self.tr("Company size"), format_int(p.company_size) if p.company_size else None),
             (self.tr("Industry"), p.industry),
             (self.tr("Place"), ", ".join(x for x in (p.city, p.province, p.country) if x)),
             (self.tr("Source"), p.source),
