@@ -19,10 +19,19 @@ LIVE = "deleted_at IS NULL"
 TRASHED = "deleted_at IS NOT NULL"
 
 
+def _where(condition: str) -> dict[str, sa.TextClause]:
+    """A partial index's WHERE, the same on SQLite and PostgreSQL."""
+    return {"sqlite_where": sa.text(condition), "postgresql_where": sa.text(condition)}
+
+
+def _live() -> dict[str, sa.TextClause]:
+    """The WHERE of an index that leaves out trashed leads."""
+    return _where(LIVE)
+
+
 def _dated(column: str, *, live: bool = False) -> dict[str, sa.TextClause]:
     """The WHERE of an index that leaves out the rows where `column` is empty (and trashed leads)."""
-    where = f"{LIVE} AND {column} IS NOT NULL" if live else f"{column} IS NOT NULL"
-    return {"sqlite_where": sa.text(where), "postgresql_where": sa.text(where)}
+    return _where(f"{LIVE} AND {column} IS NOT NULL" if live else f"{column} IS NOT NULL")
 
 
 revision = "0001"
@@ -351,8 +360,7 @@ def upgrade() -> None:
                 "close_reason",
             ],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_campaign_funnel",
@@ -366,30 +374,26 @@ def upgrade() -> None:
                 "deleted_at",
             ],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_city",
             ["city"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index("ix_leads_closed_at", ["closed_at"], unique=False, **_dated("closed_at"))
         batch_op.create_index(
             "ix_leads_company",
             ["company"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_created_at",
             ["created_at"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_import_batch_id", ["import_batch_id"], unique=False, **_dated("import_batch_id")
@@ -398,15 +402,13 @@ def upgrade() -> None:
             "ix_leads_last_name",
             ["last_name"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_marketing_owner_id",
             ["marketing_owner_id"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_mql_period",
@@ -423,15 +425,13 @@ def upgrade() -> None:
             "ix_leads_sales_owner_id_stage_created_at",
             ["sales_owner_id", "stage", "created_at"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_score",
             ["score"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_sla_period",
@@ -455,29 +455,25 @@ def upgrade() -> None:
             "ix_leads_stage_accept_due_at",
             ["stage", "accept_due_at"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_stage_contact_due_at",
             ["stage", "contact_due_at"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_stage_created_at",
             ["stage", "created_at"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_campaign_id_created_at",
             ["campaign_id", "created_at"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.create_index(
             "ix_leads_trash",
@@ -490,8 +486,7 @@ def upgrade() -> None:
             "ix_leads_updated_at",
             ["updated_at"],
             unique=False,
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
 
     op.create_table(
@@ -686,48 +681,33 @@ def downgrade() -> None:
 
     op.drop_table("activities")
     with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.drop_index("ix_leads_updated_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_index("ix_leads_updated_at", **_live())
         batch_op.drop_index(
             "ix_leads_trash", sqlite_where=sa.text(TRASHED), postgresql_where=sa.text(TRASHED)
         )
-        batch_op.drop_index(
-            "ix_leads_campaign_id_created_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
-        )
-        batch_op.drop_index(
-            "ix_leads_stage_created_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
-        )
-        batch_op.drop_index(
-            "ix_leads_stage_contact_due_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
-        )
-        batch_op.drop_index(
-            "ix_leads_stage_accept_due_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
-        )
-        batch_op.drop_index("ix_leads_sla_period", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
-        batch_op.drop_index("ix_leads_score", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_index("ix_leads_campaign_id_created_at", **_live())
+        batch_op.drop_index("ix_leads_stage_created_at", **_live())
+        batch_op.drop_index("ix_leads_stage_contact_due_at", **_live())
+        batch_op.drop_index("ix_leads_stage_accept_due_at", **_live())
+        batch_op.drop_index("ix_leads_sla_period", **_live())
+        batch_op.drop_index("ix_leads_score", **_live())
         batch_op.drop_index(
             "ix_leads_sales_owner_id_stage_created_at",
-            sqlite_where=sa.text(LIVE),
-            postgresql_where=sa.text(LIVE),
+            **_live(),
         )
         batch_op.drop_index(batch_op.f("ix_leads_phone"))
-        batch_op.drop_index(
-            "ix_leads_next_step_on", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
-        )
+        batch_op.drop_index("ix_leads_next_step_on", **_live())
         batch_op.drop_index(batch_op.f("ix_leads_name_company_key"))
-        batch_op.drop_index("ix_leads_mql_period", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
-        batch_op.drop_index(
-            "ix_leads_marketing_owner_id", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
-        )
-        batch_op.drop_index("ix_leads_last_name", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_index("ix_leads_mql_period", **_live())
+        batch_op.drop_index("ix_leads_marketing_owner_id", **_live())
+        batch_op.drop_index("ix_leads_last_name", **_live())
         batch_op.drop_index(batch_op.f("ix_leads_import_batch_id"))
-        batch_op.drop_index("ix_leads_created_at", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
-        batch_op.drop_index("ix_leads_company", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_index("ix_leads_created_at", **_live())
+        batch_op.drop_index("ix_leads_company", **_live())
         batch_op.drop_index(batch_op.f("ix_leads_closed_at"))
-        batch_op.drop_index("ix_leads_city", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
-        batch_op.drop_index(
-            "ix_leads_campaign_funnel", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
-        )
-        batch_op.drop_index("ix_leads_board", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_index("ix_leads_city", **_live())
+        batch_op.drop_index("ix_leads_campaign_funnel", **_live())
+        batch_op.drop_index("ix_leads_board", **_live())
 
     op.drop_table("leads")
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
