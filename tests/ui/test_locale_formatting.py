@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QCoreApplication, QLocale
 
 from leaddesk.ui.dialogs.restore_dialog import size_label
 from leaddesk.ui.formatting import format_decimal, format_int, format_percent
@@ -29,6 +29,8 @@ def test_numbers_in_a_german_locale() -> None:
         assert size_label(5 * 1_048_576 + 524_288) == "5,5 MB"
         assert size_label(2_500_000_000) == "2.384,2 MB"
         assert size_label(10) == "1 kB"
+        # Plural messages count with %Ln, which Qt writes in the locale (%n would give "80011").
+        assert QCoreApplication.translate("LeadsBrowser", "%Ln lead(s)", None, 80011) == "80.011 lead(s)"
 
 
 def test_numbers_in_an_english_locale() -> None:

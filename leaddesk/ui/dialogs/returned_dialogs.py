@@ -12,12 +12,7 @@ from leaddesk.domain.errors import ValidationError
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.service_dialog import ServiceDialog
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.formatting import format_int
 from leaddesk.ui.resources import icon
-
-
-def _count_text(template: str, count: int) -> str:
-    return template.replace(str(count), format_int(count))
 
 
 class RecycleDialog(ServiceDialog):
@@ -27,12 +22,8 @@ class RecycleDialog(ServiceDialog):
         self.setWindowTitle(self.tr("Recycle to nurture"))
         self.setWindowIcon(icon("recycle"))
         n = len(self.lead_ids)
-        info = QLabel(
-            _count_text(
-                self.tr("%Ln lead(s) go back to nurture as new leads, with a fresh pass.", None, n), n
-            ),
-            self,
-        )
+        text = self.tr("%Ln lead(s) go back to nurture as new leads, with a fresh pass.", None, n)
+        info = QLabel(text, self)
         info.setWordWrap(True)
         self.note = QPlainTextEdit(self)
         self.note.setObjectName("recycleNote")
@@ -67,7 +58,7 @@ class DisqualifyDialog(ServiceDialog):
         self.setWindowTitle(self.tr("Disqualify"))
         self.setWindowIcon(icon("disqualify"))
         n = len(self.lead_ids)
-        info = QLabel(_count_text(self.tr("%Ln lead(s) leave the funnel for good.", None, n), n), self)
+        info = QLabel(self.tr("%Ln lead(s) leave the funnel for good.", None, n), self)
         self.reason = QComboBox(self)
         self.reason.setObjectName("disqualifyReason")
         self.reason.setEditable(True)

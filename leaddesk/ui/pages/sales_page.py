@@ -257,7 +257,7 @@ class SalesPage(QWidget):
         parts = [who]
         total = self.queue_model.total
         if self.queue_model.live:
-            parts.append(self.tr("%Ln waiting", None, total).replace(str(total), format_int(total)))
+            parts.append(self.tr("%Ln waiting", None, total))
         if self.counts is not None:
             if self.counts.breached:
                 parts.append(self.tr("%1 breached").replace("%1", format_int(self.counts.breached)))
@@ -265,9 +265,7 @@ class SalesPage(QWidget):
                 parts.append(self.tr("%1 at risk").replace("%1", format_int(self.counts.at_risk)))
         follow = self.follow_model.rowCount()
         if self.follow_model.live:
-            parts.append(
-                self.tr("%Ln follow-up(s) today", None, follow).replace(str(follow), format_int(follow))
-            )
+            parts.append(self.tr("%Ln follow-up(s) today", None, follow))
         self.header.subtitle.setText(" · ".join(parts))
 
     def _first_queue_arrived(self, *_args: object) -> None:

@@ -22,7 +22,6 @@ from leaddesk.domain.queries import LeadFilter
 from leaddesk.domain.records import LeadRow
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.formatting import format_int
 from leaddesk.ui.table_models.lead_table_model import LeadColumn, LeadTableModel
 
 
@@ -139,7 +138,7 @@ class LeadsBrowser(QWidget):
         if not self.model.total_known:
             self.count_label.setText(self.tr("counting…"))
             return
-        self.count_label.setText(self.tr("%Ln lead(s)", None, total).replace(str(total), format_int(total)))
+        self.count_label.setText(self.tr("%Ln lead(s)", None, total))
 
     # --- selection -----------------------------------------------------------------------------------
 

@@ -517,7 +517,7 @@ class PipelineView(QWidget):
     def _count(self) -> None:
         total = self.table_model.total
         self.count_label.setText(
-            tr("Pipeline", "%Ln lead(s)", None, total).replace(str(total), format_int(total))
+            tr("Pipeline", "%Ln lead(s)", None, total)
             if self.table_model.total_known
             else tr("Pipeline", "counting…")
         )

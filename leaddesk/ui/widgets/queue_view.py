@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.formatting import format_int
 from leaddesk.ui.table_models.pipeline_models import FollowUpModel
 from leaddesk.ui.table_models.queue_table_model import HOT_ROLE, SUBTITLE_ROLE, QueueTableModel
 from leaddesk.ui.widgets.countdown_delegate import CountdownDelegate, NoteDelegate, TwoLineDelegate
@@ -192,9 +191,7 @@ class QueueView(QWidget):
         if not self.model.total_known:
             self.count_label.setText(self.tr("counting…"))
         else:
-            self.count_label.setText(
-                self.tr("%Ln lead(s) waiting", None, total).replace(str(total), format_int(total))
-            )
+            self.count_label.setText(self.tr("%Ln lead(s) waiting", None, total))
 
     def visible_rows(self) -> tuple[int, int]:
         """The first and last row on screen (for the countdown tick)."""
@@ -246,11 +243,9 @@ class FollowUpsView(QWidget):
     def _loaded(self) -> None:
         n = self.model.rowCount()
         overdue = sum(1 for f in self.model.rows() if f.overdue)
-        text = (
-            self.tr("%Ln to do", None, n).replace(str(n), format_int(n)) if n else self.tr("none — all clear")
-        )
+        text = self.tr("%Ln to do", None, n) if n else self.tr("none — all clear")
         if overdue:
-            text += " · " + self.tr("%Ln overdue", None, overdue).replace(str(overdue), format_int(overdue))
+            text += " · " + self.tr("%Ln overdue", None, overdue)
         self.count_label.setText(text)
 
     def current_row(self) -> int:
