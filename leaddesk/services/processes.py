@@ -94,3 +94,9 @@ def yield_to_app() -> None:
     if nice is not None:
         with contextlib.suppress(OSError):  # not allowed here: run at normal priority
             nice(WORKER_NICENESS)
+
+
+def start_helper(app_pid: int) -> None:
+    """The first thing a helper process does: end with the app, and yield the processor to it."""
+    end_with_app(app_pid)
+    yield_to_app()

@@ -24,8 +24,8 @@ from leaddesk.services.importing import (
     propose_mapping,
     read_table,
 )
-from leaddesk.services.importing.prepared_rows import _start_worker, _tasks
-from leaddesk.services.processes import WORKER_NICENESS, process_context
+from leaddesk.services.importing.prepared_rows import _tasks
+from leaddesk.services.processes import WORKER_NICENESS, process_context, start_helper
 from tests.import_files.builders import write_xlsx
 
 UTC = dt.UTC
@@ -275,7 +275,7 @@ def test_mapping_must_match_the_table(tmp_path: Path) -> None:
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
 def test_preparation_workers_run_below_the_apps_priority() -> None:
     with concurrent.futures.ProcessPoolExecutor(
-        1, mp_context=process_context(), initializer=_start_worker, initargs=(os.getpid(),)
+        1, mp_context=process_context(), initializer=start_helper, initargs=(os.getpid(),)
     ) as pool:
         worker_niceness = pool.submit(os.nice, 0).result()
     assert worker_niceness == min(19, os.nice(0) + WORKER_NICENESS)

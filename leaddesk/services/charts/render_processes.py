@@ -210,16 +210,15 @@ _figures_lock = threading.Lock()
 def _start_worker(app_pid: int) -> None:
     import multiprocessing
 
-    from leaddesk.services.processes import end_with_app, yield_to_app
+    from leaddesk.services.processes import start_helper
 
-    end_with_app(app_pid)
+    # The app's own threads (the window, the numbers the charts wait for) go first when both want a core.
+    start_helper(app_pid)
     parent = multiprocessing.parent_process()
     if parent is not None:
         # Everywhere (also where `end_with_app` cannot watch the app: macOS, Windows): a renderer has no
         # time limit, and its task queue's pipe stays open in it, so it would outlive a killed app.
         threading.Thread(target=_end_with, args=(parent,), name="leaddesk-end-with-app", daemon=True).start()
-    # The app's own threads (the window, the numbers the charts wait for) go first when both want a core.
-    yield_to_app()
     # matplotlib and the chart code now, not in the first job.
     import leaddesk.services.charts.quick_render
     import leaddesk.services.charts.report_charts  # noqa: F401

@@ -45,7 +45,7 @@ from leaddesk.services.importing.normalising import (
 from leaddesk.services.importing.row_store import DataRow, RowStore
 from leaddesk.services.importing.row_validation import identity_problem, infer_stage
 from leaddesk.services.importing.table_reading import RawTable
-from leaddesk.services.processes import end_with_app, process_context, yield_to_app
+from leaddesk.services.processes import process_context, start_helper
 
 if TYPE_CHECKING:
     from leaddesk.services.importing.new_leads import BuiltRow, LeadSpec
@@ -449,11 +449,6 @@ def iter_built(
     return _iterate(table, mapping, options, spec, progress, should_cancel)  # type: ignore[return-value]
 
 
-def _start_worker(app_pid: int) -> None:
-    end_with_app(app_pid)
-    yield_to_app()
-
-
 def _iterate(
     table: RawTable,
     mapping: ColumnMapping,
@@ -483,7 +478,7 @@ def _iterate(
     executor = concurrent.futures.ProcessPoolExecutor(
         max_workers=pool_size,
         mp_context=process_context(),
-        initializer=_start_worker,
+        initializer=start_helper,
         initargs=(os.getpid(),),
     )
     try:
