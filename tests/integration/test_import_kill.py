@@ -45,6 +45,11 @@ def _snapshot(db: Path) -> tuple[object, ...]:
             conn.execute("SELECT count(*) FROM campaign_touches").fetchone()[0],
             conn.execute("SELECT count(*) FROM campaigns").fetchone()[0],
             conn.execute("SELECT count(*) FROM leads_fts WHERE leads_fts MATCH 'example'").fetchone()[0],
+            # The schema itself: an import this large sets the leads' indexes aside after its first rows.
+            conn.execute(
+                "SELECT group_concat(type || ' ' || name || ' ' || coalesce(sql, ''), char(10)) "
+                "FROM (SELECT * FROM sqlite_master ORDER BY type, name)"
+            ).fetchone()[0],
             conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'leads_fts_ai'").fetchone()[0],
         )
     finally:

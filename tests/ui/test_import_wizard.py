@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -118,6 +119,32 @@ def test_reading_and_checking_show_their_progress(qtbot, ctx: AppContext, tmp_pa
         wizard.next_button.click()
     assert seen[-1] == (1000, 1000, True)  # every row checked
     assert bar.isHidden()
+
+
+def test_the_run_bar_gives_the_indexes_of_a_big_import_their_own_stretch(  # type: ignore[no-untyped-def]
+    qtbot, ctx: AppContext, services: Services, tmp_path: Path, monkeypatch
+) -> None:
+    # A file bringing 20 new leads or more counts as big; the writer decides after the first 8 rows.
+    monkeypatch.setattr("leaddesk.services.importing.batch_writer.DEFER_INDEXES_ROWS", 20)
+    services.imports.limits = replace(services.imports.limits, chunk_rows=8)
+    rows = [HEADERS] + [[f"N{i}", "Rossi", f"n{i}@example.it", "Acme", ""] for i in range(40)]
+    wizard = _wizard(qtbot, ctx, write_xlsx(tmp_path / "grande.xlsx", rows))
+    with qtbot.waitSignal(wizard.table_loaded, timeout=30_000):
+        wizard.next_button.click()
+    with qtbot.waitSignal(wizard.checked, timeout=30_000):
+        wizard.next_button.click()
+    seen: list[tuple[int, str]] = []
+    wizard.progress.valueChanged.connect(lambda value: seen.append((value, wizard.run_label.text())))
+    with qtbot.waitSignal(wizard.imported, timeout=60_000):
+        wizard.next_button.click()
+    values = [value for value, _label in seen]
+    assert values == sorted(values) and values[-1] < 1000
+    assert [v for v in values if v < 900] and [v for v in values if 900 <= v < 960]
+    assert [v for v in values if v >= 960]
+    # (The label is set after each value: `seen` holds the one set with the value before.)
+    labels = [label for _value, label in seen]
+    assert labels.index("Indexing the new leads…") > labels.index("Importing…")
+    assert wizard.run_label.text() == "Computing scores and SLA clocks…"
 
 
 def test_every_label_of_the_file_page_has_its_shortcut(qtbot, ctx: AppContext, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -420,3 +421,114 @@ def test_the_fast_name_key_is_the_domain_key(
     first: str | None, last: str | None, company: str | None
 ) -> None:
     assert fast_name_key(first, last, company) == name_company_key(first, last, company)
+
+
+def leads_indexes(services: Services) -> list[tuple[str, str]]:
+    """The leads table's indexes as (name, definition), on either database."""
+    with services.db.reading() as s:
+        if s.get_bind().dialect.name == "sqlite":
+            sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'leads' ORDER BY 1"
+        else:
+            sql = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'leads' ORDER BY indexname"
+        return [(str(n), str(d)) for n, d in s.connection().exec_driver_sql(sql)]
+
+
+def big_list(tmp_path: Path, count: int, prefix: str = "p") -> Path:
+    rows = [
+        [f"{prefix.upper()}{i}", "X", f"{prefix}{i}@example.it", None, f"Ditta {i % 7}", "Roma"] + [None] * 2
+        for i in range(count)
+    ]
+    rows.append(["Copia", "X", f"{prefix}3@example.it"] + [None] * 5)  # a duplicate of an earlier row
+    return lead_list(tmp_path / f"{prefix}.xlsx", rows)
+
+
+@pytest.fixture
+def small_big_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file bringing 20 new leads or more counts as big (on SQLite it may set the leads' indexes aside)."""
+    monkeypatch.setattr("leaddesk.services.importing.batch_writer.DEFER_INDEXES_ROWS", 20)
+
+
+def in_chunks_of_8(services: Services) -> Services:
+    """The reader passes rows on 8 at a time: the writer decides on the indexes after the first 8."""
+    services.imports.limits = replace(services.imports.limits, chunk_rows=8)
+    return services
+
+
+@pytest.mark.usefixtures("small_big_import")
+def test_a_big_import_builds_the_leads_indexes_once_at_the_end(services: Services, tmp_path: Path) -> None:
+    in_chunks_of_8(services)
+    known = [
+        [f"K{i}", "X", f"p{i}@example.it", None, "Vecchia", "Milano"] + [None] * 2 for i in range(0, 60, 9)
+    ]
+    services.imports.import_file(lead_list(tmp_path / "known.xlsx", known), ImportSettings())
+    before = leads_indexes(services)
+    steps: list[tuple[str, int, int]] = []
+    result = services.imports.import_file(
+        big_list(tmp_path, 60),
+        ImportSettings(campaign="Fiera", policy=DuplicatePolicy.OVERWRITE),
+        progress=lambda phase, done, total: steps.append((phase, done, total)),
+    )
+    # The 7 known people and the repeated row merge (the duplicate lookups keep their indexes).
+    assert (result.created, result.duplicates, result.updated) == (53, 8, 7)
+    indexing = [(done, total) for phase, done, total in steps if phase == "indexing"]
+    if services.db.engine.dialect.name == "sqlite":
+        # All of the leads' indexes but the three the duplicate lookups read, built again one by one.
+        total = len(before) - 3
+        assert indexing == [(done, total) for done in range(total + 1)]
+        phases = [phase for phase, _d, _t in steps]
+        assert phases.index("indexing") > max(i for i, p in enumerate(phases) if p == "importing")
+        with services.db.reading() as s:
+            assert s.connection().exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+    else:
+        assert indexing == []  # PostgreSQL would lock the table against every reader meanwhile
+    assert leads_indexes(services) == before
+    found = services.leads.page(PageRequest(LeadFilter(text="ditta 3"), limit=50))
+    assert {r.email for r in found} == {f"p{i}@example.it" for i in range(60) if i % 7 == 3}
+    with services.db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(Lead).where(Lead.city == "Roma")) == 60
+        assert s.scalar(select(func.count()).select_from(Lead).where(Lead.company == "Vecchia")) == 0
+
+
+@pytest.mark.usefixtures("small_big_import")
+def test_cancel_while_the_indexes_are_built_leaves_the_database_as_it_was(
+    sqlite_db: Any, clock: FixedClock, tmp_path: Path
+) -> None:
+    services = in_chunks_of_8(build_services(sqlite_db, clock))
+    before = leads_indexes(services)
+    phases: list[str] = []
+    with pytest.raises(ImportCancelled):
+        services.imports.import_file(
+            big_list(tmp_path, 40),
+            ImportSettings(campaign="Fiera"),
+            progress=lambda phase, _done, _total: phases.append(phase),
+            should_cancel=lambda: "indexing" in phases,
+        )
+    assert "indexing" in phases
+    assert leads_indexes(services) == before
+    assert leads(services) == [] and services.imports.batches() == []
+
+
+@pytest.mark.usefixtures("small_big_import")
+def test_indexes_stay_when_the_file_brings_few_new_leads_or_it_is_a_dry_run(
+    services: Services, tmp_path: Path
+) -> None:
+    in_chunks_of_8(services)
+    before = leads_indexes(services)
+    phases: list[str] = []
+
+    def progress(phase: str, _done: int, _total: int) -> None:
+        phases.append(phase)
+
+    services.imports.import_file(big_list(tmp_path, 40, "a"), ImportSettings(dry_run=True), progress=progress)
+    assert "indexing" not in phases and leads(services) == []  # (set aside, and back with the rollback)
+    services.imports.import_file(big_list(tmp_path, 40, "b"), ImportSettings(), progress=progress)
+    for again in (
+        big_list(tmp_path, 40, "b"),  # the same people again: no new leads
+        big_list(tmp_path, 15, "c"),  # fewer than 20 new leads
+        big_list(tmp_path, 60, "d"),  # not twice the 55 stored
+    ):
+        phases.clear()
+        services.imports.import_file(again, ImportSettings(), progress=progress)
+        assert "importing" in phases and "indexing" not in phases
+    assert len(leads(services)) == 40 + 15 + 60
+    assert leads_indexes(services) == before

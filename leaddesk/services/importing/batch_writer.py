@@ -22,7 +22,7 @@ merges into, and a row naming its own campaign are built here from the row (the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from leaddesk.services.importing.new_leads import (
 )
 from leaddesk.services.importing.prepared_rows import BuiltChunk, PreparedRow, RowError
 from leaddesk.services.settings_service import read_setting
+from leaddesk.storage.deferred_indexes import SetAside, build_again, count_rows, set_aside
 
 __all__ = [
     "IN_CHUNK",
@@ -165,6 +166,15 @@ LOOKUP_SQL = {
     "phone": "phone",
     "name": "name_company_key",
 }
+#: The indexes of those expressions: the only ones of the leads an import reads while it writes.
+LOOKUP_INDEXES = frozenset({"ix_leads_email_lower", "ix_leads_phone", "ix_leads_name_company_key"})
+#: On SQLite, once the first rows are written: when the rest of the file should bring at least this many
+#: new leads (going by the first rows' share of new ones), and at least twice the leads stored, the leads'
+#: other indexes are set aside and built once at the end (`storage.deferred_indexes`: a million new leads
+#: into an empty database, 160–190 s → 148–154 s). Below that, building them again over the whole table
+#: costs as much as it saves: in plain SQL, 100,000 new rows into 100,000 leads broke even, 50,000 lost
+#: (4.0 s kept up, 4.7 s set aside).
+DEFER_INDEXES_ROWS = 50_000
 
 
 def _lookup(conn: Connection, kind: str, values: set[str]) -> dict[str, int]:
@@ -305,9 +315,16 @@ class BatchWriter:
         self._counted: set[int] = set()
         self._search_trigger: str | None = None
         self._cache_size: int | None = None
+        #: The leads' indexes set aside for a big import (built again by `finish`).
+        self._aside: SetAside | None = None
+        #: (rows the file has, leads stored before it) while setting the indexes aside is to be decided.
+        self._undecided: tuple[int, int] | None = None
+        self._rows_seen = 0
 
-    def open(self) -> None:
-        """SQLite: a larger page cache for this connection, and the search index filled in bulk.
+    def open(self, expected_rows: int = 0) -> None:
+        """SQLite: a larger page cache for this connection, the search index filled in bulk, and for a
+        file of `expected_rows` that brings many new leads, the indexes the import does not read set
+        aside until `finish` (decided after its first rows, see `DEFER_INDEXES_ROWS`).
 
         The full-text index is kept by a trigger per inserted lead; for an import the writer drops that
         trigger inside the transaction, adds each chunk's leads to the index with one INSERT … SELECT
@@ -324,6 +341,20 @@ class BatchWriter:
         ).scalar_one_or_none()
         if self._search_trigger is not None:
             self._conn.exec_driver_sql(f"DROP TRIGGER {_SEARCH_TRIGGER}")
+        if expected_rows >= DEFER_INDEXES_ROWS:
+            self._undecided = (expected_rows, count_rows(self._conn, _leads.name))
+
+    def _consider_setting_indexes_aside(self) -> None:
+        """After the first rows are written: set the leads' indexes aside when the rest of the file, at the
+        first rows' share of new leads, should bring at least `DEFER_INDEXES_ROWS` and twice the stored."""
+        assert self._undecided is not None
+        expected, stored = self._undecided
+        self._undecided = None
+        created = self.counts.created
+        coming = (expected - self._rows_seen) * created / max(self._rows_seen, 1)
+        if coming >= DEFER_INDEXES_ROWS and coming >= 2 * (stored + created):
+            aside = set_aside(self._conn, _leads.name, keep=LOOKUP_INDEXES)
+            self._aside = aside if aside.indexes else None
 
     def close(self) -> None:
         """Put the page cache back (the connection returns to the pool, possibly after a rollback)."""
@@ -370,6 +401,7 @@ class BatchWriter:
 
     def write(self, chunk: BuiltChunk) -> None:
         rows = chunk.rows
+        self._rows_seen += len(rows) + len(chunk.rejected)
         if not rows:
             return
         keys = [r.keys for r in rows]
@@ -452,6 +484,8 @@ class BatchWriter:
         bulk_insert(self._conn, _events, events)
         bulk_insert(self._conn, _touches, touches)
         self._update_existing(existing)
+        if self._undecided is not None:
+            self._consider_setting_indexes_aside()
 
     # --- new leads -----------------------------------------------------------------------------------
 
@@ -667,12 +701,16 @@ class BatchWriter:
 
     # --- the end -------------------------------------------------------------------------------------
 
-    def finish(self) -> None:
+    def finish(self, *, build_indexes: bool = True, step: Callable[[int, int], None] | None = None) -> None:
         """Write the before-images of the leads this import changed (one row per lead); put the search
-        trigger back."""
+        trigger back; build the set-aside indexes again (`step(done, total)` per index), unless told not
+        to (a dry run, which is rolled back: that puts them back too)."""
         if self._search_trigger is not None:
             self._conn.exec_driver_sql(self._search_trigger)
             self._search_trigger = None
+        if self._aside is not None and build_indexes:
+            build_again(self._conn, self._aside, step=step)
+            self._aside = None
         if self._before:
             self._conn.execute(
                 insert(_changes),

@@ -72,10 +72,11 @@ from leaddesk.services.importing.table_reading import RawTable, WorkbookInfo, in
 from leaddesk.services.importing.undo import UndoResult, undo_batch
 from leaddesk.services.processes import start_fork_server
 
-#: `progress(phase, done, total)`: phase is READING (bytes or rows read), IMPORTING (rows written) or
-#: FINISHING (scores and SLA clocks).
+#: `progress(phase, done, total)`: phase is READING (bytes or rows read), IMPORTING (rows written),
+#: INDEXING (indexes built again after a big import, see `batch_writer.DEFER_INDEXES_ROWS`) or FINISHING
+#: (scores and SLA clocks).
 ImportProgress = Callable[[str, int, int], None]
-READING, IMPORTING, FINISHING = "reading", "importing", "finishing"
+READING, IMPORTING, INDEXING, FINISHING = "reading", "importing", "indexing", "finishing"
 #: Hooks run inside the import's transaction with lead ids: the SLA refresh and the re-scoring.
 LeadHook = Callable[[Session, Sequence[int]], None]
 
@@ -490,8 +491,8 @@ class ImportService:
             WriterSetup(batch.id, file_name, settings.policy, campaign_id, settings.actor_id, now),
             column_of,
         )
-        writer.open()
         try:
+            writer.open(expected_rows=table.row_count)
             return self._write_rows(session, table, mapping, settings, writer, batch, progress, should_cancel)
         finally:
             writer.close()
@@ -526,7 +527,13 @@ class ImportService:
             if progress is not None:
                 progress(IMPORTING, done, total)
         check_cancel(should_cancel)
-        writer.finish()
+
+        def indexing(done: int, total: int) -> None:
+            check_cancel(should_cancel)
+            if progress is not None:
+                progress(INDEXING, done, total)
+
+        writer.finish(build_indexes=not settings.dry_run, step=indexing)
         self._after_write(session, writer, progress, should_cancel)
         counts = writer.counts
         batch.rows_read = rows_read

@@ -37,6 +37,8 @@ from leaddesk.domain.enums import DuplicatePolicy
 from leaddesk.services.importing import ColumnMapping, PrepareOptions, RawTable
 from leaddesk.services.importing.import_service import (
     FINISHING,
+    IMPORTING,
+    INDEXING,
     ImportCancelled,
     ImportCheck,
     ImportResult,
@@ -55,6 +57,9 @@ PREVIEW_ROWS = 20
 REGIONS = ("IT", "CH", "SM", "DE", "FR", "ES", "AT", "GB", "US")
 PAGE_FILE, PAGE_MAPPING, PAGE_CHECK, PAGE_RUN, PAGE_SUMMARY = range(5)
 _SCALE = 1000
+#: Where each phase of an import runs on its progress bar, of _SCALE: [start, end). Rows take most of
+#: it; the indexes (after a big import only) and the scores and SLA clocks the rest.
+_PHASE_SPANS = {IMPORTING: (0, 900), INDEXING: (900, 960), FINISHING: (960, _SCALE)}
 
 
 class ImportWizard(QDialog):
@@ -521,9 +526,10 @@ class ImportWizard(QDialog):
 
         def work(control: TaskControl) -> ImportResult:
             def progress(phase: str, done: int, total: int) -> None:
-                share = done / total if total else 1.0
-                value = int(share * 950) if phase != FINISHING else 950 + int(share * 50)
-                control.progress(value, _SCALE)
+                share = min(1.0, done / total) if total else 1.0
+                start, end = _PHASE_SPANS.get(phase, (0, 900))
+                # A phase never reaches the next one's start: the label follows the value.
+                control.progress(start + int(share * (end - start - 1)), _SCALE)
 
             return service.import_table(
                 table, mapping, settings, progress=progress, should_cancel=lambda: control.cancelled
@@ -531,8 +537,10 @@ class ImportWizard(QDialog):
 
         def on_progress(done: int, _total: int) -> None:
             self.progress.setValue(done)
-            if done >= 950:
+            if done >= _PHASE_SPANS[FINISHING][0]:
                 self.run_label.setText(self.tr("Computing scores and SLA clocks…"))
+            elif done >= _PHASE_SPANS[INDEXING][0]:
+                self.run_label.setText(self.tr("Indexing the new leads…"))
 
         self.progress.setValue(0)
         self.run_label.setText(self.tr("Importing…"))
