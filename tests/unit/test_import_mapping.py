@@ -59,6 +59,30 @@ def test_matching_ignores_case_accents_punctuation_and_spacing() -> None:
     assert match_target("Colore preferito") is None
 
 
+@pytest.mark.parametrize(
+    ("header", "target"),
+    [
+        ("E-mail aziendale", "email"), ("Email (lavoro)", "email"), ("Mail personale", "email"),
+        ("Email 2", "email"), ("Telefono ufficio", "phone"), ("Cellulare aziendale", "phone"),
+        ("Tel. fisso", "phone"), ("Home phone", "phone"),
+        # Only email and phone, and only with the usual qualifiers.
+        ("Email consenso", None), ("Azienda principale", None), ("Nome 2", None), ("Mail merge", None),
+    ],
+)  # fmt: skip
+def test_email_and_phone_headers_with_a_qualifier_map_more_weakly(header: str, target: str | None) -> None:
+    assert match_target(header) == ((target, 1) if target else None)
+
+
+def test_a_plain_email_column_wins_over_a_qualified_one() -> None:
+    mapping = propose_mapping(["Nome", "E-mail aziendale", "Email", "Telefono ufficio"])
+    assert mapping.as_dict() == {
+        "Nome": "first_name",
+        "E-mail aziendale": None,
+        "Email": "email",
+        "Telefono ufficio": "phone",
+    }
+
+
 def test_proposal_unmapped_columns_become_custom_fields() -> None:
     mapping = propose_mapping(["Nome", "Cognome", "Email", "Codice cliente", "Colore preferito"])
     assert mapping.as_dict() == {

@@ -181,9 +181,29 @@ def _build_index() -> tuple[dict[str, str], dict[str, str]]:
 
 _EXACT, _SYNONYM_INDEX = _build_index()
 
+#: Words people add to an email or phone header ("E-mail aziendale", "Telefono ufficio", "Email 2"): a
+#: header that is such a synonym with one of them before or after still maps, a little weaker.
+_QUALIFIERS = tuple(
+    fold_header(word)
+    for word in (
+        "aziendale personale privata privato lavoro ufficio principale secondaria secondario fisso diretto "
+        "diretta casa work personal business office private primary secondary direct home main other 1 2 3"
+    ).split()
+)
+_QUALIFIED_TARGETS = frozenset({"email", "phone"})
+
+
+def _qualified(key: str) -> str | None:
+    for qualifier in _QUALIFIERS:
+        for rest in (key.removesuffix(qualifier), key.removeprefix(qualifier)):
+            if rest != key and _SYNONYM_INDEX.get(rest) in _QUALIFIED_TARGETS:
+                return _SYNONYM_INDEX[rest]
+    return None
+
 
 def match_target(header: str) -> tuple[str, int] | None:
-    """(target, strength) for a header: 3 for a field's own name or label, 2 for a synonym, else None."""
+    """(target, strength) for a header: 3 for a field's own name or label, 2 for a synonym, 1 for an email
+    or phone synonym with a qualifier ("E-mail aziendale"), else None."""
     key = fold_header(header)
     if not key:
         return None
@@ -191,7 +211,8 @@ def match_target(header: str) -> tuple[str, int] | None:
         return _EXACT[key], 3
     if key in _SYNONYM_INDEX:
         return _SYNONYM_INDEX[key], 2
-    return None
+    qualified = _qualified(key)
+    return (qualified, 1) if qualified is not None else None
 
 
 def _check_target(target: str | None) -> None:
