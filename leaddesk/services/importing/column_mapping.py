@@ -186,10 +186,11 @@ _EXACT, _SYNONYM_INDEX = _build_index()
 _QUALIFIERS = tuple(
     fold_header(word)
     for word in (
-        "aziendale personale privata privato lavoro ufficio principale secondaria secondario fisso diretto "
-        "diretta casa work personal business office private primary secondary direct home main other 1 2 3"
-    ).split()
-)
+        "aziendale", "personale", "privata", "privato", "lavoro", "ufficio", "principale", "secondaria",
+        "secondario", "fisso", "diretto", "diretta", "casa", "work", "personal", "business", "office",
+        "private", "primary", "secondary", "direct", "home", "main", "other", "1", "2", "3",
+    )
+)  # fmt: skip
 _QUALIFIED_TARGETS = frozenset({"email", "phone"})
 
 
