@@ -478,3 +478,19 @@ def test_the_timeline_says_what_sales_did_with_outcome_and_pause(
     # Marketing reads the outcome of the call and until when the clock is paused, not just "Activity".
     assert any("Call: Call back on date" in d for d in details), details
     assert any(d.startswith("until ") and "2026" in d for d in details), details
+
+
+def test_on_a_narrow_window_choosing_a_row_keeps_the_sla_column_in_sight(
+    qtbot, ctx: AppContext, services: Services, clock: FixedClock, team: dict[str, int]
+) -> None:  # type: ignore[no-untyped-def]
+    ids = [_lead(services, f"Nome{i}", f"Cognome{i}") for i in range(3)]
+    services.lifecycle.handoff(ids, owner_id=team["marco"])
+    ctx.set_member(services.team.get(team["marco"]))
+    window, page = _sales_window(qtbot, ctx)
+    window.resize(640, 480)
+    view = page.queue.view
+    qtbot.waitUntil(lambda: view.horizontalScrollBar().maximum() > 0, timeout=TIMEOUT)
+    for row in (2, 0, 1):
+        page.queue.select_row(row)
+        assert page.queue.current_row() == row
+        assert view.horizontalScrollBar().value() == 0  # the SLA column, first, stays in view

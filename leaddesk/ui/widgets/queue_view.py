@@ -153,11 +153,15 @@ class QueueView(QWidget):
         if not 0 <= row < self.model.rowCount():
             return
         index = self.model.index(row, self.model.column_of("lead"))
+        # Bring the row into view without scrolling sideways (the view scrolls to a new current index by
+        # itself): on a narrow window the SLA column, on the left, would go out of sight for the name.
+        across = self.view.horizontalScrollBar().value()
         self.view.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
         )
         self.view.scrollTo(index)
+        self.view.horizontalScrollBar().setValue(across)
 
     def select_lead(self, lead_id: int) -> bool:
         row = self.model.row_of(lead_id)
