@@ -50,6 +50,7 @@ from leaddesk.domain.scoring import RuleKind, ScoreBreakdown
 from leaddesk.services.lead_entry_service import LeadValidationError
 from leaddesk.ui.background import run_in_background, run_task
 from leaddesk.ui.context import AppContext
+from leaddesk.ui.dialogs.lost_dialog import lost_reason_label
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.formatting import (
     activity_label,
@@ -358,7 +359,7 @@ class LeadDetailDialog(QDialog):
             (self.tr("Sales owner"), d.sales_owner_name),
             (self.tr("Handoff note"), d.handoff_note),
             (self.tr("Returned because"), reject_reason_label(d.reject_reason) if d.reject_reason else None),
-            (self.tr("Closed because"), d.lost_reason),
+            (self.tr("Closed because"), lost_reason_label(d.lost_reason) if d.lost_reason else None),
             (
                 self.tr("Expected value"),
                 format_money(d.expected_value) if d.expected_value is not None else None,
@@ -405,7 +406,9 @@ class LeadDetailDialog(QDialog):
                     self.tr("%1 days ago (band %2 days)").replace("%1", item.detail).replace("%2", item.rule)
                 )
             elif item.kind == RuleKind.TOUCHES:
-                detail = self.tr("%1 touches").replace("%1", item.detail)
+                detail = self.tr("%Ln touch(es)", "", int(item.detail))
+            elif item.kind == RuleKind.COMPANY_SIZE and item.detail.isdigit():
+                detail = format_int(int(item.detail))
             rule = (
                 f"{rule_kind_label(item.kind)} — {item.rule}"
                 if item.kind
