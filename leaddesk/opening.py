@@ -42,6 +42,7 @@ from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from leaddesk import config
@@ -288,8 +289,16 @@ def open_database_safely(
     seconds. Until it passes, writes wait; if it fails, they are refused and the user is told. A file
     that needs a migration is always checked first (the pre-migration backup is fully checked too).
     """
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"{url!r} is not a database address.") from None
+    backend = u.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseError(
+            f"LeadDesk works with a SQLite file or a PostgreSQL server (postgresql://…), not {backend}."
+        )
+    if backend == "sqlite":
         return _open_sqlite(
             u, read_only=read_only, force_lock=force_lock, mount_table=mount_table, defer_check=defer_check
         )
@@ -313,7 +322,10 @@ def _prepare_folder(path: Path) -> None:
     folder = path.parent
     data = config.data_dir()
     if not folder.exists():
-        ensure_private_dir(folder)  # a new folder: owner only
+        if not folder.resolve().is_relative_to(data.resolve()):
+            # A mistyped path would otherwise make a new, empty database that looks like lost data.
+            raise DatabaseError(f"The folder {folder} does not exist: check the database path.")
+        ensure_private_dir(folder)  # LeadDesk's own data folder on first start: owner only
     elif folder.resolve() == data.resolve():
         ensure_private_dir(folder)  # LeadDesk's own data folder: tightened to 0700
     # Any other existing folder (Documents, a project folder) keeps its permissions.

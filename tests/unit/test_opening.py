@@ -288,6 +288,7 @@ def test_a_database_without_a_revision_is_refused(tmp_path: Path) -> None:
 
 def test_a_cloud_sync_folder_is_a_warning_that_points_to_postgresql(tmp_path: Path) -> None:
     folder = tmp_path / "Dropbox" / "work"
+    folder.mkdir(parents=True)
     services = open_services(str(folder / "leads.sqlite3"))
     try:
         assert services.opened is not None
@@ -304,6 +305,7 @@ def test_a_network_file_system_is_a_warning(tmp_path: Path) -> None:
         f"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n40 22 0:50 / {tmp_path / 'share'} rw - cifs //nas/leads rw\n",
         encoding="utf-8",
     )
+    (tmp_path / "share").mkdir()
     opened = open_database_safely(
         "sqlite:///" + str(tmp_path / "share" / "leads.sqlite3"), mount_table=mounts
     )
@@ -335,3 +337,17 @@ def test_a_foreign_file_is_refused_as_such_but_an_overwritten_database_is_damage
     with pytest.raises(DamagedDatabaseError) as caught:
         open_services(str(path))
     assert caught.value.backup is not None
+
+
+def test_a_path_in_a_folder_that_does_not_exist_is_refused_not_created(tmp_path: Path) -> None:
+    """A mistyped --db would otherwise open a new, empty database, as if the leads were gone."""
+    wrong = tmp_path / "Documneti" / "leads.sqlite3"
+    with pytest.raises(DatabaseError, match="does not exist: check the database path"):
+        open_database_safely("sqlite:///" + str(wrong))
+    assert not wrong.parent.exists()
+
+
+@pytest.mark.parametrize("url", ["mysql://me@server/leads", "notaurl://x"])
+def test_an_address_of_another_kind_of_database_is_one_clear_error(url: str) -> None:
+    with pytest.raises(DatabaseError, match="SQLite file or a PostgreSQL server"):
+        open_database_safely(url)
