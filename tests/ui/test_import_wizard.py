@@ -66,8 +66,8 @@ def test_the_wizard_imports_a_list_end_to_end(
         wizard.next_button.click()
     assert wizard.stack.currentIndex() == PAGE_CHECK
     summary = wizard.summary.text()
-    assert "4 rows read: 3 can be imported, 1 rejected." in summary
-    assert "0 rows match a lead already in LeadDesk and 1 repeat an earlier row" in summary
+    assert "Rows read: 4 · can be imported: 3 · rejected: 1" in summary
+    assert "Matching a lead already in LeadDesk: 0 · repeating an earlier row of the file: 1" in summary
     assert wizard.problems.rowCount() == 1 and wizard.problems.item(0, 0).text() == "3"
     saved = tmp_path / "rejected.xlsx"
     wizard.save_rejected(saved)
@@ -79,7 +79,10 @@ def test_the_wizard_imports_a_list_end_to_end(
     result = blocker.args[0]
     assert (result.created, result.duplicates, result.rejected) == (2, 1, 1)
     assert wizard.stack.currentIndex() == PAGE_SUMMARY
-    assert f"Import #{result.batch_id} finished" in wizard.result_label.text()
+    assert (
+        f"Import #{result.batch_id} finished. Rows read: 4 · leads created: 2 · updated: 0 · duplicates: 1"
+        in (wizard.result_label.text())
+    )
     assert services.leads.count(LeadFilter(import_batch_id=result.batch_id)) == 2
     lead = services.leads.page(__import__("leaddesk.domain.queries", fromlist=["x"]).PageRequest())[0]
     assert lead.campaign_name == "SMAU 2024" or services.campaigns.list_campaigns()[0].name == "SMAU 2024"
@@ -99,7 +102,7 @@ def test_counts_follow_the_users_locale(qtbot, ctx: AppContext, tmp_path: Path) 
         assert "1.200 rows" in wizard.preview_title.text()
         with qtbot.waitSignal(wizard.checked, timeout=30_000):
             wizard.next_button.click()
-        assert "1.200 rows read: 1.200 can be imported, 0 rejected." in wizard.summary.text()
+        assert "Rows read: 1.200 · can be imported: 1.200 · rejected: 0" in wizard.summary.text()
     finally:
         QLocale.setDefault(before)
 

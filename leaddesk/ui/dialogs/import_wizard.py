@@ -431,11 +431,12 @@ class ImportWizard(QDialog):
         def done(check: ImportCheck) -> None:
             self.check_result = check
             lines = [
-                self.tr("%1 rows read: %2 can be imported, %3 rejected.")
+                # Counts as "label: n", which reads right for 1 as for 1,000 (no plural forms needed).
+                self.tr("Rows read: %1 · can be imported: %2 · rejected: %3")
                 .replace("%1", format_int(check.rows_read))
                 .replace("%2", format_int(check.valid))
                 .replace("%3", format_int(check.rejected)),
-                self.tr("%1 rows match a lead already in LeadDesk and %2 repeat an earlier row of the file.")
+                self.tr("Matching a lead already in LeadDesk: %1 · repeating an earlier row of the file: %2")
                 .replace("%1", format_int(check.duplicates_existing))
                 .replace("%2", format_int(check.duplicates_in_file)),
             ]
@@ -555,7 +556,8 @@ class ImportWizard(QDialog):
         self._busy(False)
         self.result_label.setText(
             self.tr(
-                "Import #%1 finished: %2 rows read, %3 leads created, %4 updated, %5 duplicates, %6 rejected."
+                "Import #%1 finished. Rows read: %2 · leads created: %3 · updated: %4 · duplicates: %5 · "
+                "rejected: %6"
             )
             .replace("%1", str(result.batch_id))
             .replace("%2", format_int(result.rows_read))
