@@ -486,3 +486,15 @@ def test_all_matching_acts_on_every_lead_or_says_the_limit_first(
     with qtbot.waitSignal(page.browser.model.loaded, timeout=TIMEOUT):
         page.delete_button.click()
     assert services.leads.count(LeadFilter(deleted=True)) == 5
+
+
+def test_the_campaign_dialog_shows_a_long_name_whole(qtbot, ctx: AppContext) -> None:  # type: ignore[no-untyped-def]
+    from leaddesk.ui.dialogs.campaign_dialog import CampaignDialog
+
+    dialog = CampaignDialog(ctx, [])
+    qtbot.addWidget(dialog)
+    name = "Programma referral partner 2026"
+    dialog.name.setText(name)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.name.width() > dialog.name.fontMetrics().horizontalAdvance(name)

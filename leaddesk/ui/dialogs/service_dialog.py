@@ -13,6 +13,10 @@ from leaddesk.ui.background import run_in_background
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
 
+#: The narrowest such a dialog gets, in average characters of its font: a campaign's name or a typed reason
+#: shows whole, at any font size.
+MIN_WIDTH_CHARS = 60
+
 
 class ServiceDialog(QDialog):
     #: The service call succeeded; carries its result.
@@ -23,6 +27,7 @@ class ServiceDialog(QDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * MIN_WIDTH_CHARS)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
