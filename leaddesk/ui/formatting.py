@@ -146,6 +146,12 @@ def format_date(value: date | datetime | None) -> str:
     return QLocale().toString(QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat)
 
 
+def date_edit_format() -> str:
+    """The user's short date format with a four-digit year, for date fields ("dd.MM.yyyy" in German)."""
+    pattern = QLocale().dateFormat(QLocale.FormatType.ShortFormat)
+    return pattern if "yyyy" in pattern else pattern.replace("yy", "yyyy")
+
+
 def format_int(value: int) -> str:
     return QLocale().toString(value)
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QLocale
 
 from leaddesk.ui.dialogs.restore_dialog import size_label
 from leaddesk.ui.formatting import format_decimal, format_int, format_percent
+from leaddesk.ui.widgets.period_picker import PeriodPicker
 
 
 @contextmanager
@@ -37,3 +38,17 @@ def test_numbers_in_an_english_locale() -> None:
     with _locale(QLocale.Language.English, QLocale.Country.UnitedStates):
         assert format_decimal(3.5) == "3.5"
         assert size_label(2_500_000_000) == "2,384.2 MB"
+
+
+def test_date_fields_follow_the_locale_with_four_digit_years(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    for language, country, shown in (
+        (QLocale.Language.German, QLocale.Country.Germany, "01.11.2026"),
+        (QLocale.Language.Italian, QLocale.Country.Italy, "01/11/2026"),
+        (QLocale.Language.English, QLocale.Country.UnitedStates, "11/1/2026"),
+    ):
+        with _locale(language, country):
+            picker = PeriodPicker(lambda: date(2026, 11, 18))
+            qtbot.addWidget(picker)
+            assert picker.start.text() == shown

@@ -66,6 +66,7 @@ from leaddesk.ui.dialogs.export_progress_dialog import ExportProgressDialog
 from leaddesk.ui.dialogs.leads_export_dialog import LAST_FOLDER, LeadsExportDialog
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.formatting import (
+    date_edit_format,
     format_date,
     format_datetime,
     format_hours,
@@ -579,7 +580,7 @@ class ReportsPage(QWidget):
         table.setCellWidget(row, 2, owner)
         due = QDateEdit(table)
         due.setCalendarPopup(True)
-        due.setDisplayFormat("yyyy-MM-dd")
+        due.setDisplayFormat(date_edit_format())
         due.setMinimumDate(QDate(2000, 1, 1))
         due.setSpecialValueText(self.tr("no date"))
         due.setDate(

@@ -9,6 +9,7 @@ from PySide6.QtCore import QDate, QSignalBlocker, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
 from leaddesk.services.reporting.periods import Period, PeriodKind, preset_period
+from leaddesk.ui.formatting import date_edit_format
 
 
 def _qdate(day: date) -> QDate:
@@ -50,7 +51,7 @@ class PeriodPicker(QWidget):
         for edit, name in ((self.start, "periodStart"), (self.end, "periodEnd")):
             edit.setObjectName(name)
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDisplayFormat(date_edit_format())
         self.dash = QLabel("–", self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
