@@ -498,3 +498,21 @@ def test_the_campaign_dialog_shows_a_long_name_whole(qtbot, ctx: AppContext) -> 
     dialog.show()
     qtbot.waitExposed(dialog)
     assert dialog.name.width() > dialog.name.fontMetrics().horizontalAdvance(name)
+
+
+def test_on_a_narrow_window_long_summaries_end_in_an_ellipsis_with_the_whole_text_as_tooltip(
+    qtbot, ctx: AppContext
+) -> None:  # type: ignore[no-untyped-def]
+    from leaddesk.ui.widgets.elided_label import ElidedLabel
+
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    text = "6 campaigns · 1,500 leads · 190 MQLs this month (campaign targets: 160) · 105 won · € 1,234,567"
+    label.setText(text)
+    label.resize(label.fontMetrics().horizontalAdvance(text) // 2, 20)
+    label.show()
+    assert label.text() == text
+    shown = label.shown_text()
+    assert shown.endswith("…") and text.startswith(shown[:-1]) and label.toolTip() == text
+    label.resize(label.fontMetrics().horizontalAdvance(text) + 20, 20)
+    assert label.shown_text() == text and label.toolTip() == ""

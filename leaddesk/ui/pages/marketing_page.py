@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QPushButton,
     QSizePolicy,
@@ -42,6 +41,7 @@ from leaddesk.ui.resources import icon
 from leaddesk.ui.table_models.lead_table_model import LeadColumn
 from leaddesk.ui.widgets.campaigns_panel import CampaignsPanel
 from leaddesk.ui.widgets.delegates import ScoreDelegate
+from leaddesk.ui.widgets.elided_label import ElidedLabel
 from leaddesk.ui.widgets.lead_filter_bar import LeadFilterBar
 from leaddesk.ui.widgets.leads_browser import LeadsBrowser
 from leaddesk.ui.widgets.page_header import PageHeader
@@ -143,7 +143,7 @@ class MarketingPage(QWidget):
         self.filter_bar.save_requested.connect(self.save_filter)
         self.filter_bar.delete_requested.connect(self.delete_filter)
 
-        self.selection_label = QLabel(self)
+        self.selection_label = ElidedLabel(self)
         self.selection_label.setObjectName("selectionLabel")
         self.select_all_button = QPushButton(self)
         self.select_all_button.setObjectName("selectAllMatching")
@@ -164,11 +164,9 @@ class MarketingPage(QWidget):
         self.undo_button = QPushButton(icon("restore"), self.tr("Undo"), self)
         self.undo_button.setObjectName("undoDelete")
         self.undo_button.clicked.connect(self.undo_delete)
-        self.status = QLabel(self)
+        self.status = ElidedLabel(self)
         self.status.setObjectName("marketingStatus")
         self.status.setStyleSheet("color: palette(placeholder-text);")
-        for label in (self.selection_label, self.status):
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.bulk_bar = QToolBar(self)
         self.bulk_bar.setObjectName("bulkActions")
         self.bulk_bar.setStyleSheet("QToolBar { border: none; spacing: 6px; }")

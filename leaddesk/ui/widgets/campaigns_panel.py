@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QSizePolicy,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from leaddesk.ui.formatting import format_int, format_money
 from leaddesk.ui.resources import icon
 from leaddesk.ui.table_models.campaign_table_model import CampaignLine, CampaignTableModel
 from leaddesk.ui.widgets.delegates import ProgressDelegate
+from leaddesk.ui.widgets.elided_label import ElidedLabel
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +52,9 @@ class CampaignsPanel(QWidget):
 
         title = QLabel(self.tr("Campaigns"), self)
         title.setStyleSheet("font-size: 15px; font-weight: 600;")
-        self.totals = QLabel(self)
+        self.totals = ElidedLabel(self)
         self.totals.setObjectName("campaignTotals")
         self.totals.setStyleSheet("color: palette(placeholder-text);")
-        self.totals.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.new_button = self._tool("add", self.tr("New campaign"), self.new_campaign)
         self.new_button.setObjectName("newCampaign")
         self.edit_button = self._tool("edit", self.tr("Edit"), self.edit_campaign)
@@ -155,7 +154,7 @@ class CampaignsPanel(QWidget):
         won = sum(line.figures.won for line in lines)
         revenue = sum((line.figures.revenue for line in lines), start=0)
         self.totals.setText(
-            self.tr("%1 campaigns · %2 leads · %3 of %4 MQLs this month · %5 won · %6")
+            self.tr("%1 campaigns · %2 leads · %3 MQLs this month (campaign targets: %4) · %5 won · %6")
             .replace("%1", format_int(len(lines)))
             .replace("%2", format_int(leads))
             .replace("%3", format_int(mqls))
