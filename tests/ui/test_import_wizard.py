@@ -56,6 +56,9 @@ def test_the_wizard_imports_a_list_end_to_end(
     assert "fiera.xlsx" in wizard.preview_title.text() and "4 rows" in wizard.preview_title.text()
     table = wizard.mapping_table
     assert table.rowCount() == 5 and table.item(1, 0).text() == "Anna"
+    # Rows are numbered as in the spreadsheet (the header is row 1), as the problems list numbers them.
+    numbers = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    assert numbers == ["Field", "2", "3", "4", "5"]
     assert table.combo("Email").currentData() == "email"
     assert table.combo("Codice").currentData() == "__custom__"
     # The user leaves the code out.

@@ -290,7 +290,7 @@ class ImportWizard(QDialog):
                 should_cancel=lambda: control.cancelled,
             )
             try:
-                preview = [table.values(r) for r in table.preview(PREVIEW_ROWS)]
+                preview = [(r.number, table.values(r)) for r in table.preview(PREVIEW_ROWS)]
                 presets = service.presets_for(table.headers)
                 suggestion = service.suggest_mapping(table.headers)
             except BaseException:
@@ -316,7 +316,12 @@ class ImportWizard(QDialog):
                 .replace("%2", format_int(table.row_count))
                 .replace("%3", str(table.header_row) if table.header_row else self.tr("(none)"))
             )
-            self.mapping_table.show_table(table.headers, preview, suggestion.mapping)
+            self.mapping_table.show_table(
+                table.headers,
+                [values for _number, values in preview],
+                suggestion.mapping,
+                numbers=[number for number, _values in preview],
+            )
             self._busy(False)
             self.stack.setCurrentIndex(PAGE_MAPPING)
             self._update_buttons()

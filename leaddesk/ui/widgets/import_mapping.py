@@ -54,13 +54,20 @@ class MappingTable(QTableWidget):
         return self._combos[self._mapping.headers.index(header)]
 
     def show_table(
-        self, headers: Sequence[str], rows: Sequence[Sequence[object]], mapping: ColumnMapping
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        mapping: ColumnMapping,
+        numbers: Sequence[int] | None = None,
     ) -> None:
+        """`numbers`: each row's number as the user sees it in the file (as the problems list gives it),
+        else they are counted from 1."""
         self.clear()
         self.setColumnCount(len(headers))
         self.setRowCount(len(rows) + 1)
         self.setHorizontalHeaderLabels(list(headers))
-        self.setVerticalHeaderLabels([tr("ImportMapping", "Field")] + [str(i + 1) for i in range(len(rows))])
+        numbered = numbers if numbers is not None else range(1, len(rows) + 1)
+        self.setVerticalHeaderLabels([tr("ImportMapping", "Field")] + [str(n) for n in numbered])
         self._combos = []
         choices = target_choices()
         for column, header in enumerate(headers):
