@@ -141,9 +141,13 @@ class ScoringSettings(QWidget):
         self.threshold.setRange(0, 10_000)
         self.threshold.setSuffix(self.tr(" points"))
         self.titles = RuleTable(
-            [self.tr("Rule"), self.tr("Job title keywords (comma-separated)"), self.tr("Points")],
+            [self.tr("Rule"), self.tr("Job title keywords"), self.tr("Points")],
             [120, 0, 60],
             self,
+        )
+        # (The column is as wide as the table leaves it: the header stays short, the how goes here.)
+        self.titles.table.horizontalHeaderItem(1).setToolTip(
+            self.tr("Words separated by commas: a job title that holds one of them earns the points.")
         )
         self.sizes = RuleTable(
             [self.tr("From"), self.tr("To (empty: no limit)"), self.tr("Points")], [90, 150, 70], self
