@@ -516,3 +516,34 @@ def test_on_a_narrow_window_long_summaries_end_in_an_ellipsis_with_the_whole_tex
     assert shown.endswith("…") and text.startswith(shown[:-1]) and label.toolTip() == text
     label.resize(label.fontMetrics().horizontalAdvance(text) + 20, 20)
     assert label.shown_text() == text and label.toolTip() == ""
+
+
+def test_empty_lists_say_so(qtbot, ctx: AppContext, services: Services) -> None:  # type: ignore[no-untyped-def]
+    from leaddesk.ui.dialogs.trash_dialog import TrashDialog
+    from leaddesk.ui.widgets.import_batches import ImportHistoryDialog
+
+    trash = TrashDialog(ctx)
+    qtbot.addWidget(trash)
+    trash.show()
+    qtbot.waitUntil(trash.browser.empty_state.isVisible, timeout=TIMEOUT)
+    assert trash.browser.empty_state.text() == "The trash is empty."
+    history = ImportHistoryDialog(ctx)
+    qtbot.addWidget(history)
+    history.show()
+    qtbot.waitUntil(history.empty_state.isVisible, timeout=TIMEOUT)
+    assert history.empty_state.text().startswith("No imports yet.")
+
+    # A list with leads shows them, and a search that finds none says which.
+    services.lifecycle.create_lead(LeadDraft(first_name="Anna", email="anna@example.it"))
+    trash.close()
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.pages["marketing"]
+    browser = page.browser  # type: ignore[attr-defined]
+    window.show_area("marketing")
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 1, timeout=TIMEOUT)
+    assert not browser.empty_state.isVisible()
+    with qtbot.waitSignal(browser.model.loaded, timeout=TIMEOUT):
+        browser.search.setText("zzzz")
+    assert browser.empty_state.isVisible() and browser.empty_state.text() == "No lead matches “zzzz”."

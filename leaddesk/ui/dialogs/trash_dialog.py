@@ -27,7 +27,13 @@ class TrashDialog(QDialog):
         self.setWindowTitle(self.tr("Trash"))
         self.setWindowIcon(icon("trash"))
         self.resize(900, 520)
-        self.browser = LeadsBrowser(ctx, "marketing/trash", base_filter=LeadFilter(deleted=True), parent=self)
+        self.browser = LeadsBrowser(
+            ctx,
+            "marketing/trash",
+            base_filter=LeadFilter(deleted=True),
+            parent=self,
+            empty_text=self.tr("The trash is empty."),
+        )
         self.browser.model.set_sort(LeadSort(SortKey.UPDATED, descending=True))
         self.restore_button = QPushButton(icon("restore"), self.tr("Restore"), self)
         self.restore_button.setObjectName("restoreButton")

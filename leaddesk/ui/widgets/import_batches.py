@@ -23,6 +23,7 @@ from leaddesk.ui.background import run_in_background, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.formatting import format_datetime, format_int
+from leaddesk.ui.widgets.empty_state import EmptyState
 
 COLUMNS = (
     "#",
@@ -59,6 +60,10 @@ class ImportHistoryDialog(QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(self._selection)
+        self.empty_state = EmptyState(
+            self.table,
+            self.tr("No imports yet. File → Import campaign list… (Ctrl+I), or drop a file on the window."),
+        )
         self.undo_button = QPushButton(self.tr("&Undo this import…"), self)
         self.undo_button.setObjectName("undoImport")
         self.undo_button.setEnabled(False)
@@ -97,6 +102,7 @@ class ImportHistoryDialog(QDialog):
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
+        self.empty_state.show_if(not rows)
         self._selection()
         self.loaded.emit()
 

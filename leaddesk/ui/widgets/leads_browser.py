@@ -23,6 +23,7 @@ from leaddesk.domain.records import LeadRow
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.table_models.lead_table_model import LeadColumn, LeadTableModel
+from leaddesk.ui.widgets.empty_state import EmptyState
 
 
 class LeadsBrowser(QWidget):
@@ -39,9 +40,12 @@ class LeadsBrowser(QWidget):
         columns: list[LeadColumn] | None = None,
         base_filter: LeadFilter | None = None,
         parent: QWidget | None = None,
+        *,
+        empty_text: str | None = None,
     ) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        self._empty_text = empty_text
         self._settings_key = settings_key
         self._base_filter = base_filter or LeadFilter()
 
@@ -83,6 +87,7 @@ class LeadsBrowser(QWidget):
             order = Qt.SortOrder.DescendingOrder if sort.descending else Qt.SortOrder.AscendingOrder
             header.setSortIndicator(section, order)
         self.view.setSortingEnabled(True)
+        self.empty_state = EmptyState(self.view)
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -99,6 +104,7 @@ class LeadsBrowser(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self._apply_search)
         self.model.loaded.connect(self._update_count)
+        self.model.loaded.connect(self._update_empty_state)
         self.model.counted.connect(self._update_count)
         self.model.failed.connect(lambda exc: show_error(self, exc))
         self.view.doubleClicked.connect(self._activated)
@@ -139,6 +145,14 @@ class LeadsBrowser(QWidget):
             self.count_label.setText(self.tr("counting…"))
             return
         self.count_label.setText(self.tr("%Ln lead(s)", None, total))
+
+    def _update_empty_state(self) -> None:
+        text = self.search.text().strip()
+        if text:
+            message = self.tr("No lead matches “%1”.").replace("%1", text)
+        else:
+            message = self._empty_text or self.tr("No leads to show.")
+        self.empty_state.show_if(self.model.rowCount() == 0, message)
 
     # --- selection -----------------------------------------------------------------------------------
 
