@@ -228,6 +228,7 @@ def test_a_risky_location_warns_once_and_points_to_postgresql(
     qtbot, modals: ModalDriver, tmp_path: Path, pc_settings: PcSettings
 ) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "OneDrive - Acme" / "leads.sqlite3"
+    path.parent.mkdir()
     services = open_services(str(path))
     try:
         texts: list[str] = []
