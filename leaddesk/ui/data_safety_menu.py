@@ -278,7 +278,7 @@ class DataSafety(QObject):
             self._status(
                 tr(
                     "DataSafety",
-                    "%Ln inactive lead(s) were anonymised, as the data retention setting asks.",
+                    "Anonymised, as the data retention setting asks: %Ln inactive lead(s).",
                     "",
                     report.anonymised,
                 )
@@ -445,7 +445,7 @@ class DataSafetySettings(QWidget):
 
     def _show_preview(self, count: int) -> None:
         self.preview.setText(
-            self.tr("%Ln lead(s) have had no activity for that long and would be anonymised.", "", count)
+            self.tr("With no activity for that long, and so to be anonymised: %Ln lead(s).", "", count)
         )
         self.previewed.emit(count)
 

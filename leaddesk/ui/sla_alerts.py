@@ -67,7 +67,7 @@ def alert_message(alerts: list[Alert], now_text: Callable[[Alert], str], *, mana
                 else tr("SlaAlerts", "Reach by %1")
             ).replace("%1", now_text(a))
         return title, body
-    title = tr("SlaAlerts", "%Ln lead(s) need you", None, len(alerts))
+    title = tr("SlaAlerts", "Needing you: %Ln lead(s)", None, len(alerts))
     if breached:
         title = (
             tr("SlaAlerts", "%Ln SLA breach(es)", None, len(breached))

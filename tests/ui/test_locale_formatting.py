@@ -52,3 +52,23 @@ def test_date_fields_follow_the_locale_with_four_digit_years(qtbot) -> None:  # 
             picker = PeriodPicker(lambda: date(2026, 11, 18))
             qtbot.addWidget(picker)
             assert picker.start.text() == shown
+
+
+def test_plural_messages_read_as_english_singular_or_plural(qapp) -> None:  # type: ignore[no-untyped-def]
+    from leaddesk.ui.i18n import EnglishPlurals
+
+    english = EnglishPlurals()
+    assert qapp.installTranslator(english)
+    try:
+        with _locale(QLocale.Language.English, QLocale.Country.UnitedStates):
+            forms = [
+                QCoreApplication.translate("LeadsBrowser", "%Ln lead(s)", None, n) for n in (0, 1, 2, 1500)
+            ]
+            assert forms == ["0 leads", "1 lead", "2 leads", "1,500 leads"]
+            assert QCoreApplication.translate("Score", "%Ln touch(es)", None, 1) == "1 touch"
+            assert QCoreApplication.translate("Score", "%Ln touch(es)", None, 3) == "3 touches"
+            # Messages without a count are left as they are.
+            assert QCoreApplication.translate("X", "Options (s)") == "Options (s)"
+    finally:
+        qapp.removeTranslator(english)
+    assert QCoreApplication.translate("LeadsBrowser", "%Ln lead(s)", None, 2) == "2 lead(s)"
