@@ -291,7 +291,7 @@ def open_database_safely(
     """
     try:
         u = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseError(f"{url!r} is not a database address.") from None
     backend = u.get_backend_name()
     if backend not in ("sqlite", "postgresql"):

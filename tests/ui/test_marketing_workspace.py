@@ -547,3 +547,9 @@ def test_empty_lists_say_so(qtbot, ctx: AppContext, services: Services) -> None:
     with qtbot.waitSignal(browser.model.loaded, timeout=TIMEOUT):
         browser.search.setText("zzzz")
     assert browser.empty_state.isVisible() and browser.empty_state.text() == "No lead matches “zzzz”."
+    # It stays over the list when the (empty) table is scrolled sideways.
+    window.resize(500, 600)
+    bar = browser.view.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=TIMEOUT)
+    bar.setValue(bar.maximum())
+    assert browser.empty_state.geometry() == browser.view.viewport().geometry()

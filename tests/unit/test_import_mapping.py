@@ -67,6 +67,7 @@ def test_matching_ignores_case_accents_punctuation_and_spacing() -> None:
         ("Tel. fisso", "phone"), ("Home phone", "phone"),
         # Only email and phone, and only with the usual qualifiers.
         ("Email consenso", None), ("Azienda principale", None), ("Nome 2", None), ("Mail merge", None),
+        ("Direct mail", None), ("Mail diretta", None),
     ],
 )  # fmt: skip
 def test_email_and_phone_headers_with_a_qualifier_map_more_weakly(header: str, target: str | None) -> None:

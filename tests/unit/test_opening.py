@@ -351,3 +351,9 @@ def test_a_path_in_a_folder_that_does_not_exist_is_refused_not_created(tmp_path:
 def test_an_address_of_another_kind_of_database_is_one_clear_error(url: str) -> None:
     with pytest.raises(DatabaseError, match="SQLite file or a PostgreSQL server"):
         open_database_safely(url)
+
+
+@pytest.mark.parametrize("url", ["://x", "postgresql://[::1"])
+def test_an_address_that_does_not_parse_is_one_clear_error(url: str) -> None:
+    with pytest.raises(DatabaseError, match="is not a database address"):
+        open_database_safely(url)

@@ -182,13 +182,14 @@ def _build_index() -> tuple[dict[str, str], dict[str, str]]:
 _EXACT, _SYNONYM_INDEX = _build_index()
 
 #: Words people add to an email or phone header ("E-mail aziendale", "Telefono ufficio", "Email 2"): a
-#: header that is such a synonym with one of them before or after still maps, a little weaker.
+#: header that is such a synonym with one of them before or after still maps, a little weaker. (Not
+#: "direct": "Direct mail" is a channel, not an address.)
 _QUALIFIERS = tuple(
     fold_header(word)
     for word in (
         "aziendale", "personale", "privata", "privato", "lavoro", "ufficio", "principale", "secondaria",
-        "secondario", "fisso", "diretto", "diretta", "casa", "work", "personal", "business", "office",
-        "private", "primary", "secondary", "direct", "home", "main", "other", "1", "2", "3",
+        "secondario", "fisso", "casa", "work", "personal", "business", "office", "private", "primary",
+        "secondary", "home", "main", "other", "1", "2", "3",
     )
 )  # fmt: skip
 _QUALIFIED_TARGETS = frozenset({"email", "phone"})

@@ -23,7 +23,7 @@ from leaddesk.domain.enums import Channel, Role
 from leaddesk.domain.records import CampaignRow, MemberRow
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.service_dialog import ServiceDialog
-from leaddesk.ui.formatting import channel_label
+from leaddesk.ui.formatting import channel_label, date_edit_format
 
 
 def _qdate(value: date) -> QDate:
@@ -37,6 +37,7 @@ class _OptionalDate(QWidget):
         super().__init__(parent)
         self.check = QCheckBox(label, self)
         self.edit = QDateEdit(self)
+        self.edit.setDisplayFormat(date_edit_format())
         self.edit.setCalendarPopup(True)
         self.edit.setDate(QDate.currentDate())
         self.edit.setEnabled(False)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from leaddesk.domain.enums import ActivityKind, Outcome, Stage
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.service_dialog import ServiceDialog
-from leaddesk.ui.formatting import activity_label, format_int, outcome_label
+from leaddesk.ui.formatting import activity_label, date_edit_format, format_int, outcome_label
 from leaddesk.ui.resources import icon
 
 #: Outcomes in the order a rep picks them most, per kind of activity.
@@ -108,6 +108,7 @@ class LogActivityDialog(ServiceDialog):
         self.next_step = QCheckBox(self.tr("&Next step on"), self)
         self.next_step.setObjectName("hasNextStep")
         self.next_date = QDateEdit(self)
+        self.next_date.setDisplayFormat(date_edit_format())
         self.next_date.setObjectName("nextStepOn")
         self.next_date.setCalendarPopup(True)
         self.next_date.setDate(self._today.addDays(2))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDateEdit, QDoubleSpinBox, QFormLayout, QLabel, QV
 
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.service_dialog import ServiceDialog
+from leaddesk.ui.formatting import date_edit_format
 from leaddesk.ui.resources import icon
 
 MAX_VALUE = 999_999_999.0
@@ -58,6 +59,7 @@ class OpportunityDialog(ServiceDialog):
         self.value = money_box(self, value)
         self.value.setObjectName("expectedValue")
         self.close_on = QDateEdit(self)
+        self.close_on.setDisplayFormat(date_edit_format())
         self.close_on.setObjectName("expectedClose")
         self.close_on.setCalendarPopup(True)
         today = _local_today(ctx)

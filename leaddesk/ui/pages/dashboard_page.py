@@ -154,8 +154,7 @@ class DashboardPage(QWidget):
             "accept": KpiTile(self.tr("Accepted or returned in time"), self),
             "contact": KpiTile(self.tr("First contact in time"), self),
             "acceptance": KpiTile(self.tr("Acceptance rate"), self),
-            # The team's monthly target from the SLA (the campaigns' own targets are the Marketing area's).
-            "mql": KpiTile(self.tr("MQLs against the SLA target"), self),
+            "mql": KpiTile(self.tr("MQLs against target"), self),
             "breached": KpiTile(self.tr("Breached, still open"), self),
         }
         tiles = FlowLayout(spacing=8)

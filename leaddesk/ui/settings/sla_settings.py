@@ -60,7 +60,13 @@ from leaddesk.services.sla.sla_service import PolicyVersion
 from leaddesk.ui.background import run_in_background, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.formatting import format_date, format_datetime, format_int, reject_reason_label
+from leaddesk.ui.formatting import (
+    date_edit_format,
+    format_date,
+    format_datetime,
+    format_int,
+    reject_reason_label,
+)
 from leaddesk.ui.i18n import tr
 from leaddesk.ui.resources import icon
 from leaddesk.ui.widgets.alive import while_alive
@@ -387,7 +393,9 @@ class SlaSettings(QWidget):
         self.closures.setObjectName("slaClosures")
         self.closures.setMaximumHeight(110)
         self.closure_from = QDateEdit(box)
+        self.closure_from.setDisplayFormat(date_edit_format())
         self.closure_to = QDateEdit(box)
+        self.closure_to.setDisplayFormat(date_edit_format())
         for date_edit in (self.closure_from, self.closure_to):
             date_edit.setCalendarPopup(True)
             date_edit.setDate(QDate.currentDate())

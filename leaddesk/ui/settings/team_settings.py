@@ -27,7 +27,7 @@ from leaddesk.domain.records import MemberRow
 from leaddesk.ui.background import run_in_background
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.formatting import format_date, role_label
+from leaddesk.ui.formatting import date_edit_format, format_date, role_label
 from leaddesk.ui.resources import icon
 
 
@@ -78,7 +78,9 @@ class TeamSettings(QWidget):
         self.absences.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.absences.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.start = QDateEdit(self)
+        self.start.setDisplayFormat(date_edit_format())
         self.end = QDateEdit(self)
+        self.end.setDisplayFormat(date_edit_format())
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
             edit.setDate(QDate.currentDate())

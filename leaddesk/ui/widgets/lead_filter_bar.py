@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from leaddesk.domain.enums import Role, Stage
 from leaddesk.domain.queries import LeadFilter, SavedFilterRow
 from leaddesk.domain.records import CampaignRow, MemberRow
-from leaddesk.ui.formatting import stage_label
+from leaddesk.ui.formatting import date_edit_format, stage_label
 from leaddesk.ui.resources import icon
 
 ANY = None
@@ -100,7 +100,9 @@ class LeadFilterBar(QWidget):
         ):
             self.period.addItem(label, key)
         self.date_from = QDateEdit(self)
+        self.date_from.setDisplayFormat(date_edit_format())
         self.date_to = QDateEdit(self)
+        self.date_to.setDisplayFormat(date_edit_format())
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDate(QDate.currentDate())

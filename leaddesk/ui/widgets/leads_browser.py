@@ -147,7 +147,7 @@ class LeadsBrowser(QWidget):
         self.count_label.setText(self.tr("%Ln lead(s)", None, total))
 
     def _update_empty_state(self) -> None:
-        text = self.search.text().strip()
+        text = self.model.current_filter.text.strip()  # what the rows shown were searched for
         if text:
             message = self.tr("No lead matches “%1”.").replace("%1", text)
         else:
