@@ -10,7 +10,6 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -23,7 +22,8 @@ from leaddesk.domain.enums import Channel, Role
 from leaddesk.domain.records import CampaignRow, MemberRow
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.service_dialog import ServiceDialog
-from leaddesk.ui.formatting import channel_label, date_edit_format
+from leaddesk.ui.formatting import channel_label
+from leaddesk.ui.widgets.date_field import date_field
 
 
 def _qdate(value: date) -> QDate:
@@ -36,9 +36,7 @@ class _OptionalDate(QWidget):
     def __init__(self, label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.check = QCheckBox(label, self)
-        self.edit = QDateEdit(self)
-        self.edit.setDisplayFormat(date_edit_format())
-        self.edit.setCalendarPopup(True)
+        self.edit = date_field(self)
         self.edit.setDate(QDate.currentDate())
         self.edit.setEnabled(False)
         self.check.toggled.connect(self.edit.setEnabled)

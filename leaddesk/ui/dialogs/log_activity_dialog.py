@@ -15,7 +15,6 @@ from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDateTimeEdit,
     QFormLayout,
     QHBoxLayout,
@@ -28,8 +27,9 @@ from PySide6.QtWidgets import (
 from leaddesk.domain.enums import ActivityKind, Outcome, Stage
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.service_dialog import ServiceDialog
-from leaddesk.ui.formatting import activity_label, date_edit_format, format_int, outcome_label
+from leaddesk.ui.formatting import activity_label, format_int, outcome_label
 from leaddesk.ui.resources import icon
+from leaddesk.ui.widgets.date_field import date_field
 
 #: Outcomes in the order a rep picks them most, per kind of activity.
 OUTCOMES: dict[ActivityKind, tuple[Outcome, ...]] = {
@@ -107,10 +107,8 @@ class LogActivityDialog(ServiceDialog):
         self.callback_label.setBuddy(self.callback)
         self.next_step = QCheckBox(self.tr("&Next step on"), self)
         self.next_step.setObjectName("hasNextStep")
-        self.next_date = QDateEdit(self)
-        self.next_date.setDisplayFormat(date_edit_format())
+        self.next_date = date_field(self)
         self.next_date.setObjectName("nextStepOn")
-        self.next_date.setCalendarPopup(True)
         self.next_date.setDate(self._today.addDays(2))
         self.next_date.setEnabled(False)
         self.next_step.toggled.connect(self.next_date.setEnabled)

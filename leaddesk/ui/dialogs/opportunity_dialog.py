@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTimeZone
-from PySide6.QtWidgets import QDateEdit, QDoubleSpinBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.dialogs.service_dialog import ServiceDialog
-from leaddesk.ui.formatting import date_edit_format
 from leaddesk.ui.resources import icon
+from leaddesk.ui.widgets.date_field import date_field
 
 MAX_VALUE = 999_999_999.0
 
@@ -58,10 +58,8 @@ class OpportunityDialog(ServiceDialog):
         info.setWordWrap(True)
         self.value = money_box(self, value)
         self.value.setObjectName("expectedValue")
-        self.close_on = QDateEdit(self)
-        self.close_on.setDisplayFormat(date_edit_format())
+        self.close_on = date_field(self)
         self.close_on.setObjectName("expectedClose")
-        self.close_on.setCalendarPopup(True)
         today = _local_today(ctx)
         self.close_on.setDate(
             QDate(close_on.year, close_on.month, close_on.day) if close_on else today.addDays(30)

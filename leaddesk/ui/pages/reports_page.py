@@ -66,7 +66,6 @@ from leaddesk.ui.dialogs.export_progress_dialog import ExportProgressDialog
 from leaddesk.ui.dialogs.leads_export_dialog import LAST_FOLDER, LeadsExportDialog
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.formatting import (
-    date_edit_format,
     format_date,
     format_datetime,
     format_hours,
@@ -78,6 +77,7 @@ from leaddesk.ui.formatting import (
 )
 from leaddesk.ui.i18n import tr
 from leaddesk.ui.resources import icon
+from leaddesk.ui.widgets.date_field import date_field
 from leaddesk.ui.widgets.page_header import PageHeader
 from leaddesk.ui.widgets.period_picker import PeriodPicker
 
@@ -578,9 +578,7 @@ class ReportsPage(QWidget):
         self._fill_owner_combo(owner, item.owner_id)
         owner.currentIndexChanged.connect(lambda _i: self._mark_modified())
         table.setCellWidget(row, 2, owner)
-        due = QDateEdit(table)
-        due.setCalendarPopup(True)
-        due.setDisplayFormat(date_edit_format())
+        due = date_field(table)
         due.setMinimumDate(QDate(2000, 1, 1))
         due.setSpecialValueText(self.tr("no date"))
         due.setDate(

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDateEdit,
     QDateTimeEdit,
     QDoubleSpinBox,
     QFormLayout,
@@ -61,7 +60,6 @@ from leaddesk.ui.background import run_in_background, run_task
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.formatting import (
-    date_edit_format,
     format_date,
     format_datetime,
     format_int,
@@ -70,6 +68,7 @@ from leaddesk.ui.formatting import (
 from leaddesk.ui.i18n import tr
 from leaddesk.ui.resources import icon
 from leaddesk.ui.widgets.alive import while_alive
+from leaddesk.ui.widgets.date_field import date_field
 
 #: Holiday calendars offered first (any other ISO code can be typed).
 COUNTRIES = ("IT", "SM", "VA", "CH", "AT", "DE", "FR", "ES", "PT", "BE", "NL", "LU", "IE", "GB", "US")
@@ -392,12 +391,9 @@ class SlaSettings(QWidget):
         self.closures = QListWidget(box)
         self.closures.setObjectName("slaClosures")
         self.closures.setMaximumHeight(110)
-        self.closure_from = QDateEdit(box)
-        self.closure_from.setDisplayFormat(date_edit_format())
-        self.closure_to = QDateEdit(box)
-        self.closure_to.setDisplayFormat(date_edit_format())
+        self.closure_from = date_field(box)
+        self.closure_to = date_field(box)
         for date_edit in (self.closure_from, self.closure_to):
-            date_edit.setCalendarPopup(True)
             date_edit.setDate(QDate.currentDate())
         self.closure_label = QLineEdit(box)
         self.closure_label.setPlaceholderText(self.tr("Why, e.g. Summer closure"))

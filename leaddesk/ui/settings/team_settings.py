@@ -9,7 +9,6 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -27,8 +26,9 @@ from leaddesk.domain.records import MemberRow
 from leaddesk.ui.background import run_in_background
 from leaddesk.ui.context import AppContext
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.formatting import date_edit_format, format_date, role_label
+from leaddesk.ui.formatting import format_date, role_label
 from leaddesk.ui.resources import icon
+from leaddesk.ui.widgets.date_field import date_field
 
 
 def _date(q: QDate) -> date:
@@ -77,12 +77,9 @@ class TeamSettings(QWidget):
         self.absences.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.absences.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.absences.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.start = QDateEdit(self)
-        self.start.setDisplayFormat(date_edit_format())
-        self.end = QDateEdit(self)
-        self.end.setDisplayFormat(date_edit_format())
+        self.start = date_field(self)
+        self.end = date_field(self)
         for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
             edit.setDate(QDate.currentDate())
         self.note = QLineEdit(self)
         self.note.setPlaceholderText(self.tr("Holiday, sick leave…"))

@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QDate, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -24,8 +23,9 @@ from PySide6.QtWidgets import (
 from leaddesk.domain.enums import Role, Stage
 from leaddesk.domain.queries import LeadFilter, SavedFilterRow
 from leaddesk.domain.records import CampaignRow, MemberRow
-from leaddesk.ui.formatting import date_edit_format, stage_label
+from leaddesk.ui.formatting import stage_label
 from leaddesk.ui.resources import icon
+from leaddesk.ui.widgets.date_field import date_field
 
 ANY = None
 STAGES_IN_MARKETING = frozenset({Stage.NEW, Stage.MQL})
@@ -99,12 +99,9 @@ class LeadFilterBar(QWidget):
             (self.tr("Between…"), "custom"),
         ):
             self.period.addItem(label, key)
-        self.date_from = QDateEdit(self)
-        self.date_from.setDisplayFormat(date_edit_format())
-        self.date_to = QDateEdit(self)
-        self.date_to.setDisplayFormat(date_edit_format())
+        self.date_from = date_field(self)
+        self.date_to = date_field(self)
         for edit in (self.date_from, self.date_to):
-            edit.setCalendarPopup(True)
             edit.setDate(QDate.currentDate())
         self.reset_button = QToolButton(self)
         self.reset_button.setText(self.tr("Clear"))

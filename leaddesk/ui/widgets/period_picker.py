@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, QSignalBlocker, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from leaddesk.services.reporting.periods import Period, PeriodKind, preset_period
-from leaddesk.ui.formatting import date_edit_format
+from leaddesk.ui.widgets.date_field import date_field
 
 
 def _qdate(day: date) -> QDate:
@@ -46,12 +46,10 @@ class PeriodPicker(QWidget):
         }
         for kind, label in labels.items():
             self.preset.addItem(label, kind.value)
-        self.start = QDateEdit(self)
-        self.end = QDateEdit(self)
+        self.start = date_field(self)
+        self.end = date_field(self)
         for edit, name in ((self.start, "periodStart"), (self.end, "periodEnd")):
             edit.setObjectName(name)
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat(date_edit_format())
         self.dash = QLabel("–", self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
