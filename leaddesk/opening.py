@@ -320,13 +320,13 @@ def _location_notices(path: Path, mount_table: Path | None) -> list[Notice]:
 
 def _prepare_folder(path: Path) -> None:
     folder = path.parent
-    data = config.data_dir()
+    resolved, data = folder.resolve(), config.data_dir().resolve()
     if not folder.exists():
-        if not folder.resolve().is_relative_to(data.resolve()):
+        if not resolved.is_relative_to(data):
             # A mistyped path would otherwise make a new, empty database that looks like lost data.
             raise DatabaseError(f"The folder {folder} does not exist: check the database path.")
         ensure_private_dir(folder)  # LeadDesk's own data folder on first start: owner only
-    elif folder.resolve() == data.resolve():
+    elif resolved == data:
         ensure_private_dir(folder)  # LeadDesk's own data folder: tightened to 0700
     # Any other existing folder (Documents, a project folder) keeps its permissions.
 

@@ -290,7 +290,7 @@ class ImportWizard(QDialog):
                 should_cancel=lambda: control.cancelled,
             )
             try:
-                preview = [(r.number, table.values(r)) for r in table.preview(PREVIEW_ROWS)]
+                preview = table.preview(PREVIEW_ROWS)
                 presets = service.presets_for(table.headers)
                 suggestion = service.suggest_mapping(table.headers)
             except BaseException:
@@ -318,9 +318,9 @@ class ImportWizard(QDialog):
             )
             self.mapping_table.show_table(
                 table.headers,
-                [values for _number, values in preview],
+                [table.values(row) for row in preview],
                 suggestion.mapping,
-                numbers=[number for number, _values in preview],
+                numbers=[row.number for row in preview],
             )
             self._busy(False)
             self.stack.setCurrentIndex(PAGE_MAPPING)
@@ -533,7 +533,7 @@ class ImportWizard(QDialog):
         def work(control: TaskControl) -> ImportResult:
             def progress(phase: str, done: int, total: int) -> None:
                 share = min(1.0, done / total) if total else 1.0
-                start, end = _PHASE_SPANS.get(phase, (0, 900))
+                start, end = _PHASE_SPANS.get(phase, _PHASE_SPANS[IMPORTING])
                 # A phase never reaches the next one's start: the label follows the value.
                 control.progress(start + int(share * (end - start - 1)), _SCALE)
 
